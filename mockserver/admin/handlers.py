@@ -1,0 +1,105 @@
+"""``/__admin`` operations (specs/admin.yaml): each one calls the in-process Admin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import AdminError
+from .local import InProcessAdmin
+
+Result = tuple[Any, int]
+
+
+def health(admin: InProcessAdmin) -> Result:
+    return admin.health(), 200
+
+
+def reset(admin: InProcessAdmin, api: str | None = None) -> Result:
+    return {"reset": admin.reset(api)}, 200
+
+
+def getState(admin: InProcessAdmin, api: str | None = None) -> Result:
+    return admin.state(api), 200
+
+
+def listProviderStates(admin: InProcessAdmin, api: str | None = None) -> Result:
+    return {"data": admin.provider_states(api)}, 200
+
+
+def applyProviderState(admin: InProcessAdmin, body: dict[str, Any]) -> Result:
+    params = body.get("params")
+    if params is not None and not isinstance(params, dict):
+        raise AdminError(400, "invalid_params", "params must be an object")
+    return {"data": admin.apply_state(body["api"], body["state"], params)}, 201
+
+
+def mintToken(admin: InProcessAdmin, body: dict[str, Any]) -> Result:
+    ids = {k: v for k, v in body.items() if k not in ("api", "kind", "expired")}
+    return {"token": admin.mint_token(body["api"], body["kind"], bool(body.get("expired", False)), **ids)}, 201
+
+
+def listRequests(admin: InProcessAdmin, api: str | None = None, limit: int | None = None) -> Result:
+    return {"data": admin.requests(api, limit)}, 200
+
+
+def clearRequests(admin: InProcessAdmin) -> Result:
+    return {"cleared": admin.clear_requests()}, 200
+
+
+def listFaults(admin: InProcessAdmin) -> Result:
+    return {"data": admin.faults()}, 200
+
+
+def addFault(admin: InProcessAdmin, body: dict[str, Any]) -> Result:
+    fault = admin.add_fault(
+        body["api"],
+        body["operation_id"],
+        status=body.get("status"),
+        delay_ms=body.get("delay_ms", 0),
+        times=body.get("times"),
+        ratio=body.get("ratio", 1.0),
+    )
+    return {"data": fault}, 201
+
+
+def clearFaults(admin: InProcessAdmin, api: str | None = None) -> Result:
+    return {"cleared": admin.clear_faults(api)}, 200
+
+
+def getSettings(admin: InProcessAdmin) -> Result:
+    return admin.settings(), 200
+
+
+def updateSettings(admin: InProcessAdmin, body: dict[str, Any]) -> Result:
+    return admin.update_settings(body), 200
+
+
+def getClock(admin: InProcessAdmin) -> Result:
+    return admin.clock(), 200
+
+
+def advanceClock(admin: InProcessAdmin, body: dict[str, Any]) -> Result:
+    return admin.advance_clock(float(body["advance_seconds"])), 200
+
+
+OPERATIONS: dict[str, Callable[..., Result]] = {
+    function.__name__: function
+    for function in (
+        health,
+        reset,
+        getState,
+        listProviderStates,
+        applyProviderState,
+        mintToken,
+        listRequests,
+        clearRequests,
+        listFaults,
+        addFault,
+        clearFaults,
+        getSettings,
+        updateSettings,
+        getClock,
+        advanceClock,
+    )
+}

@@ -1,0 +1,114 @@
+"""The control plane over HTTP, for a ``mockserver serve`` in another process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from ..errors import AdminError
+
+
+class HttpAdmin:
+    """Drives ``<base_url>/__admin``. See :class:`~mockserver.admin.Admin`."""
+
+    def __init__(self, base_url: str, timeout: float = 10.0, client: httpx.Client | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._client = client or httpx.Client(timeout=timeout)
+
+    def close(self) -> None:
+        """Close the HTTP connection pool."""
+        self._client.close()
+
+    def __enter__(self) -> HttpAdmin:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _call(self, method: str, path: str, json: Any = None, params: dict[str, Any] | None = None) -> Any:
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        response = self._client.request(method, f"{self.base_url}/__admin{path}", json=json, params=query)
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        if response.status_code >= 400:
+            error = (payload or {}).get("error", {}) if isinstance(payload, dict) else {}
+            raise AdminError(response.status_code, error.get("code", "http_error"), error.get("message", response.text))
+        return payload
+
+    def health(self) -> dict[str, Any]:
+        """``{"status": "ok", "apis": [...]}``."""
+        return self._call("GET", "/health")  # type: ignore[no-any-return]
+
+    def reset(self, api: str | None = None) -> list[str]:
+        """Reset one API, or all of them plus the clock; answers the APIs reset."""
+        return self._call("POST", "/reset", params={"api": api})["reset"]  # type: ignore[no-any-return]
+
+    def state(self, api: str | None = None) -> dict[str, Any]:
+        """The store dump of one API, or of all, keyed by API name."""
+        return self._call("GET", "/state", params={"api": api})  # type: ignore[no-any-return]
+
+    def provider_states(self, api: str | None = None) -> list[dict[str, Any]]:
+        """The named provider states (of one API) and their parameters."""
+        return self._call("GET", "/states", params={"api": api})["data"]  # type: ignore[no-any-return]
+
+    def apply_state(self, api: str, state: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Apply a provider state; answers every id and token it created."""
+        body = {"api": api, "state": state, "params": params or {}}
+        return self._call("POST", "/states", json=body)["data"]  # type: ignore[no-any-return]
+
+    def mint_token(self, api: str, kind: str, expired: bool = False, **ids: Any) -> str:
+        """A credential of ``kind`` for the given ids."""
+        body = {"api": api, "kind": kind, "expired": expired, **ids}
+        return self._call("POST", "/tokens", json=body)["token"]  # type: ignore[no-any-return]
+
+    def requests(self, api: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Journal entries, newest first."""
+        return self._call("GET", "/requests", params={"api": api, "limit": limit})["data"]  # type: ignore[no-any-return]
+
+    def clear_requests(self) -> int:
+        """Empty the journal; answers how many entries were dropped."""
+        return self._call("DELETE", "/requests")["cleared"]  # type: ignore[no-any-return]
+
+    def add_fault(
+        self,
+        api: str,
+        operation_id: str,
+        status: int | None = None,
+        delay_ms: int = 0,
+        times: int | None = None,
+        ratio: float = 1.0,
+    ) -> dict[str, Any]:
+        """Inject a fault into one operation; answers the fault."""
+        body: dict[str, Any] = {"api": api, "operation_id": operation_id, "delay_ms": delay_ms, "ratio": ratio}
+        if status is not None:
+            body["status"] = status
+        if times is not None:
+            body["times"] = times
+        return self._call("POST", "/faults", json=body)["data"]  # type: ignore[no-any-return]
+
+    def faults(self) -> list[dict[str, Any]]:
+        """The active faults."""
+        return self._call("GET", "/faults")["data"]  # type: ignore[no-any-return]
+
+    def clear_faults(self, api: str | None = None) -> int:
+        """Remove faults; answers how many were removed."""
+        return self._call("DELETE", "/faults", params={"api": api})["cleared"]  # type: ignore[no-any-return]
+
+    def settings(self) -> dict[str, Any]:
+        """The switches in force."""
+        return self._call("GET", "/settings")  # type: ignore[no-any-return]
+
+    def update_settings(self, patch: dict[str, Any]) -> dict[str, Any]:
+        """Deep-merge a partial settings document; answers the result."""
+        return self._call("PATCH", "/settings", json=patch)  # type: ignore[no-any-return]
+
+    def clock(self) -> dict[str, Any]:
+        """``{"now": iso, "offset_seconds": n}``."""
+        return self._call("GET", "/clock")  # type: ignore[no-any-return]
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        """Move the fake's clock forward; answers the clock."""
+        return self._call("POST", "/clock", json={"advance_seconds": seconds})  # type: ignore[no-any-return]

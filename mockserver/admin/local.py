@@ -1,0 +1,165 @@
+"""The in-process control plane, used by the pytest fixtures and by the HTTP handlers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+
+from ..errors import AdminError, Problem
+from ..runtime import Runtime, UnknownApi
+from ..vendor import Vendor
+
+
+class InProcessAdmin:
+    """Drives a :class:`Runtime` in the same process. See :class:`~mockserver.admin.Admin`."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def _vendor(self, api: str) -> Vendor:
+        try:
+            return self.runtime.vendor(api)
+        except UnknownApi as exc:
+            raise AdminError(404, "unknown_api", str(exc)) from None
+
+    def _apis(self, api: str | None) -> list[Vendor]:
+        return [self._vendor(api)] if api is not None else list(self.runtime.vendors.values())
+
+    def health(self) -> dict[str, Any]:
+        """``{"status": "ok", "apis": [...]}``."""
+        return {"status": "ok", "apis": list(self.runtime.vendors)}
+
+    def reset(self, api: str | None = None) -> list[str]:
+        """Reset one API, or all of them plus the clock; answers the APIs reset."""
+        if api is not None:
+            self._vendor(api)
+        return self.runtime.reset(api)
+
+    def state(self, api: str | None = None) -> dict[str, Any]:
+        """The store dump of one API, or of all, keyed by API name."""
+        dumps = {}
+        for vendor in self._apis(api):
+            with vendor.lock:
+                dumps[vendor.name] = vendor.dump()
+        return dumps
+
+    def provider_states(self, api: str | None = None) -> list[dict[str, Any]]:
+        """The named provider states (of one API) and their parameters."""
+        listed = []
+        for vendor in self._apis(api):
+            for state in vendor.provider_states.values():
+                params = {}
+                for name, param in state.params.items():
+                    shown: dict[str, Any] = {"type": param.type, "required": param.required}
+                    if not param.required:
+                        shown["default"] = param.default
+                    if param.description:
+                        shown["description"] = param.description
+                    if param.enum is not None:
+                        shown["enum"] = list(param.enum)
+                    params[name] = shown
+                listed.append({"api": vendor.name, "state": state.name, "description": state.description, "params": params})
+        return listed
+
+    def apply_state(self, api: str, state: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Apply a provider state; answers every id and token it created."""
+        vendor = self._vendor(api)
+        found = vendor.provider_states.get(state)
+        if found is None:
+            known = ", ".join(vendor.provider_states) or "none"
+            raise AdminError(404, "unknown_state", f"{api} has no provider state {state!r}; known: {known}")
+        given = dict(params or {})
+        schema = {
+            "type": "object",
+            "additionalProperties": False,
+            "required": [n for n, p in found.params.items() if p.required],
+            "properties": {n: p.schema() for n, p in found.params.items()},
+        }
+        try:
+            jsonschema.validate(given, schema)
+        except jsonschema.ValidationError as exc:
+            where = ".".join(str(p) for p in exc.absolute_path) or "params"
+            raise AdminError(400, "invalid_params", f"{api}/{state}: {where}: {exc.message}") from None
+        for name, param in found.params.items():
+            given.setdefault(name, param.default)
+        with vendor.lock:
+            return found.apply(given)
+
+    def mint_token(self, api: str, kind: str, expired: bool = False, **ids: Any) -> str:
+        """A credential of ``kind`` for the given ids."""
+        vendor = self._vendor(api)
+        if kind not in vendor.token_kinds:
+            raise AdminError(400, "unknown_kind", f"{api} tokens are of kinds: {', '.join(vendor.token_kinds)}")
+        try:
+            with vendor.lock:
+                return vendor.mint_token(kind, ids, expired)
+        except Problem as exc:
+            raise AdminError(400, "invalid_params", exc.message) from None
+
+    def requests(self, api: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Journal entries, newest first."""
+        if api is not None:
+            self._vendor(api)
+        return self.runtime.journal.entries(api, limit)
+
+    def clear_requests(self) -> int:
+        """Empty the journal; answers how many entries were dropped."""
+        return self.runtime.journal.clear()
+
+    def add_fault(
+        self,
+        api: str,
+        operation_id: str,
+        status: int | None = None,
+        delay_ms: int = 0,
+        times: int | None = None,
+        ratio: float = 1.0,
+    ) -> dict[str, Any]:
+        """Inject a fault into one operation; answers the fault."""
+        self._vendor(api)
+        known = self.runtime.operation_ids(api)
+        if operation_id not in known:
+            raise AdminError(404, "unknown_operation", f"{api} has no operation {operation_id!r}; known: {', '.join(known)}")
+        if status is None and not delay_ms:
+            raise AdminError(400, "invalid_fault", "a fault needs a status, a delay_ms, or both")
+        if status is not None and not 400 <= status <= 599:
+            raise AdminError(400, "invalid_fault", "status must be between 400 and 599")
+        if not 0.0 <= ratio <= 1.0:
+            raise AdminError(400, "invalid_fault", "ratio must be between 0 and 1")
+        return self.runtime.faults.add(api, operation_id, status, delay_ms, times, ratio).to_dict()
+
+    def faults(self) -> list[dict[str, Any]]:
+        """The active faults."""
+        return [fault.to_dict() for fault in self.runtime.faults.list()]
+
+    def clear_faults(self, api: str | None = None) -> int:
+        """Remove faults; answers how many were removed."""
+        if api is not None:
+            self._vendor(api)
+        return self.runtime.faults.clear(api)
+
+    def settings(self) -> dict[str, Any]:
+        """The switches in force."""
+        return self.runtime.settings()
+
+    def update_settings(self, patch: dict[str, Any]) -> dict[str, Any]:
+        """Deep-merge a partial settings document; answers the result."""
+        try:
+            return self.runtime.update_settings(patch)
+        except UnknownApi as exc:
+            raise AdminError(404, "unknown_api", str(exc)) from None
+        except ValueError as exc:
+            raise AdminError(400, "invalid_settings", str(exc)) from None
+
+    def clock(self) -> dict[str, Any]:
+        """``{"now": iso, "offset_seconds": n}``."""
+        clock = self.runtime.clock
+        return {"now": clock.isoformat(), "offset_seconds": clock.offset}
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        """Move the fake's clock forward; answers the clock."""
+        if seconds < 0:
+            raise AdminError(400, "invalid_clock", "the clock only moves forward")
+        self.runtime.clock.advance(seconds)
+        return self.clock()

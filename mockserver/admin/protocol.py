@@ -1,0 +1,77 @@
+"""The control-plane interface both implementations follow."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class Admin(Protocol):
+    """What a test or tool can ask of the fakes. Failures raise :class:`AdminError`."""
+
+    def health(self) -> dict[str, Any]:
+        """``{"status": "ok", "apis": [...]}``."""
+        ...
+
+    def reset(self, api: str | None = None) -> list[str]:
+        """Reset one API, or all of them plus the clock; answers the APIs reset."""
+        ...
+
+    def state(self, api: str | None = None) -> dict[str, Any]:
+        """The store dump of one API, or of all, keyed by API name."""
+        ...
+
+    def provider_states(self, api: str | None = None) -> list[dict[str, Any]]:
+        """The named provider states (of one API) and their parameters."""
+        ...
+
+    def apply_state(self, api: str, state: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Apply a provider state; answers every id and token it created."""
+        ...
+
+    def mint_token(self, api: str, kind: str, expired: bool = False, **ids: Any) -> str:
+        """A credential of ``kind`` for the given ids."""
+        ...
+
+    def requests(self, api: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Journal entries, newest first."""
+        ...
+
+    def clear_requests(self) -> int:
+        """Empty the journal; answers how many entries were dropped."""
+        ...
+
+    def add_fault(
+        self,
+        api: str,
+        operation_id: str,
+        status: int | None = None,
+        delay_ms: int = 0,
+        times: int | None = None,
+        ratio: float = 1.0,
+    ) -> dict[str, Any]:
+        """Inject a fault into one operation; answers the fault."""
+        ...
+
+    def faults(self) -> list[dict[str, Any]]:
+        """The active faults."""
+        ...
+
+    def clear_faults(self, api: str | None = None) -> int:
+        """Remove faults; answers how many were removed."""
+        ...
+
+    def settings(self) -> dict[str, Any]:
+        """The switches in force."""
+        ...
+
+    def update_settings(self, patch: dict[str, Any]) -> dict[str, Any]:
+        """Deep-merge a partial settings document; answers the result."""
+        ...
+
+    def clock(self) -> dict[str, Any]:
+        """``{"now": iso, "offset_seconds": n}``."""
+        ...
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        """Move the fake's clock forward; answers the clock."""
+        ...

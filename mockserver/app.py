@@ -1,0 +1,86 @@
+"""Builds the one ASGI app that serves every fake under its prefix and the control plane."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from connexion import AsyncApp
+from connexion.options import SwaggerUIOptions
+from starlette.types import Receive, Scope, Send
+
+from . import auth, responses
+from .admin import InProcessAdmin
+from .admin.handlers import OPERATIONS as ADMIN_OPERATIONS
+from .dispatch import FunctionTableResolver, VendorResolver
+from .middleware import FakesMiddleware
+from .responses import ADMIN_PREFIX
+from .runtime import Runtime
+from .specs import load_spec
+from .validation import validator_map
+from .vendor import Vendor
+
+
+class FakesApp:
+    """The ASGI application: the fakes, the control plane, and the runtime behind them."""
+
+    def __init__(self, connexion_app: AsyncApp, runtime: Runtime) -> None:
+        self.connexion_app = connexion_app
+        self.runtime = runtime
+        self.admin = InProcessAdmin(runtime)
+        self._asgi = FakesMiddleware(connexion_app, runtime)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._asgi(scope, receive, send)
+
+    @property
+    def apis(self) -> list[str]:
+        """The names (and URL prefixes) of the served fakes."""
+        return list(self.runtime.vendors)
+
+
+def build_app(
+    runtime: Runtime | None = None,
+    *,
+    vendors: Iterable[type[Vendor]] | None = None,
+    validate_responses: bool = False,
+) -> FakesApp:
+    """Build the app.
+
+    Args:
+        runtime: an existing runtime to serve (a new one otherwise).
+        vendors: the vendor classes to serve when building a new runtime (default: all).
+        validate_responses: check every fake response against its spec; a violation answers
+            500 ``FAKE_RESPONSE_INVALID`` in the vendor's envelope. Tests keep this on.
+    """
+    runtime = runtime or Runtime(vendors)
+    app = AsyncApp(
+        __name__,
+        validator_map=validator_map(),
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
+    )
+    for name, vendor in runtime.vendors.items():
+        spec = auth.attach(load_spec(vendor.spec_file))
+        app.add_api(
+            spec,
+            base_path=f"/{name}",
+            name=name,
+            resolver=VendorResolver(runtime, vendor),
+            validate_responses=validate_responses,
+        )
+    admin = InProcessAdmin(runtime)
+    app.add_api(
+        load_spec("admin.yaml"),
+        base_path=ADMIN_PREFIX,
+        name="admin",
+        resolver=FunctionTableResolver(dict(ADMIN_OPERATIONS), admin),
+        validate_responses=validate_responses,
+    )
+    responses.install(app, runtime)
+    return FakesApp(app, runtime)
+
+
+def describe_urls(base_url: str, app: FakesApp) -> dict[str, Any]:
+    """The base URL of each fake and of the control plane."""
+    base = base_url.rstrip("/")
+    return {**{api: f"{base}/{api}" for api in app.apis}, "admin": f"{base}{ADMIN_PREFIX}"}

@@ -1,0 +1,50 @@
+"""The fakes' clock: wall time plus an offset that the control plane can move forward."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timezone
+
+
+class Clock:
+    """Wall-clock time that tests can advance (to expire tokens, reset rate-limit windows)."""
+
+    def __init__(self) -> None:
+        self._offset = 0.0
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        """Seconds since the epoch on the fake's clock."""
+        return time.time() + self._offset
+
+    def now_datetime(self) -> datetime:
+        """The fake's time as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.now(), tz=timezone.utc)
+
+    def isoformat(self) -> str:
+        """The fake's time as ISO 8601 with milliseconds and a ``Z`` suffix."""
+        return iso(self.now())
+
+    @property
+    def offset(self) -> float:
+        """How far the fake's clock is ahead of the wall clock, in seconds."""
+        return self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward by ``seconds`` (never backwards)."""
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        with self._lock:
+            self._offset += seconds
+
+    def reset(self) -> None:
+        """Return to wall time."""
+        with self._lock:
+            self._offset = 0.0
+
+
+def iso(epoch_seconds: float) -> str:
+    """Format epoch seconds as ``2026-01-02T03:04:05.678Z``."""
+    moment = datetime.fromtimestamp(epoch_seconds, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

@@ -1,0 +1,104 @@
+"""Connexion resolvers: each vendor operationId -> one async dispatcher bound to its runtime."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from connexion import request as current_request
+from connexion.operations import AbstractOperation
+from connexion.resolver import Resolution, Resolver
+
+from .errors import FAULT, INTERNAL, Problem
+from .runtime import Runtime
+from .vendor import Call, Vendor
+
+# Arguments Connexion adds besides the operation's own parameters.
+_CONTEXT_ARGUMENTS = ("body", "user", "token_info")
+
+
+def problem_for_status(status: int, message: str) -> Problem:
+    """A Problem of the kind a vendor would naturally answer ``status`` with (for faults)."""
+    kinds = {
+        400: "invalid_parameter",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "payload_too_large",
+        415: "unsupported_media_type",
+        422: "invalid_body",
+        429: "rate_limited",
+    }
+    headers = {"Retry-After": "1"} if status == 429 else {}
+    return Problem(status, kinds.get(status, FAULT), message, headers=headers)
+
+
+class VendorResolver(Resolver):
+    """Resolves every operationId of one vendor's spec to a dispatcher for that vendor."""
+
+    def __init__(self, runtime: Runtime, vendor: Vendor) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.vendor = vendor
+
+    def resolve(self, operation: AbstractOperation) -> Resolution:
+        operation_id = operation.operation_id
+        return Resolution(make_dispatcher(self.runtime, self.vendor, operation_id), operation_id)
+
+
+def make_dispatcher(runtime: Runtime, vendor: Vendor, operation_id: str) -> Callable[..., Any]:
+    """The function Connexion calls for ``operation_id``: rate limits, faults, then the handler."""
+    handler = vendor.handlers.get(operation_id)
+
+    async def dispatcher(**kwargs: Any) -> tuple[Any, int, dict[str, str]]:
+        body = kwargs.get("body")
+        token_info = kwargs.get("token_info")
+        params = {k: v for k, v in kwargs.items() if k not in _CONTEXT_ARGUMENTS}
+        headers = current_request.headers
+        host = headers.get("host", "127.0.0.1")
+        call = Call(
+            api=vendor.name,
+            operation_id=operation_id,
+            body=body,
+            params=params,
+            headers=headers,
+            auth=token_info if isinstance(token_info, dict) else None,
+            base_url=f"{current_request.url.scheme}://{host}/{vendor.name}",
+            now=runtime.clock.now(),
+        )
+        runtime.check_rate_limits(vendor, call)
+        fault = runtime.faults.take(vendor.name, operation_id)
+        if fault is not None:
+            if fault.delay_ms:
+                await asyncio.sleep(fault.delay_ms / 1000)
+            if fault.status is not None:
+                raise problem_for_status(fault.status, "Fault injected through the control plane")
+        if handler is None:
+            raise Problem(501, INTERNAL, f"{operation_id} is not simulated by the {vendor.name} fake")
+        with vendor.lock:
+            reply = handler(vendor, call)
+        return reply.body, reply.status, reply.headers
+
+    dispatcher.__name__ = f"{vendor.name}_{operation_id}"
+    return dispatcher
+
+
+class FunctionTableResolver(Resolver):
+    """Resolves operationIds to functions in a table, with one bound first argument."""
+
+    def __init__(self, table: dict[str, Callable[..., Any]], bound: Any) -> None:
+        super().__init__()
+        self.table = table
+        self.bound = bound
+
+    def resolve(self, operation: AbstractOperation) -> Resolution:
+        function = self.table[operation.operation_id]
+        bound = self.bound
+
+        def call(**kwargs: Any) -> Any:
+            return function(bound, **kwargs)
+
+        call.__name__ = operation.operation_id
+        return Resolution(call, operation.operation_id)

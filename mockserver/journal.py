@@ -1,0 +1,58 @@
+"""The request journal: what reached the fakes, capped so memory stays bounded."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from typing import Any
+
+DEFAULT_CAP = 1000
+
+
+class Journal:
+    """A capped, thread-safe log of served requests; the oldest entries drop out first."""
+
+    def __init__(self, cap: int = DEFAULT_CAP) -> None:
+        self._entries: deque[dict[str, Any]] = deque(maxlen=cap)
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    @property
+    def cap(self) -> int:
+        """The most entries kept."""
+        return self._entries.maxlen or 0
+
+    def set_cap(self, cap: int) -> None:
+        """Change the cap, keeping the newest entries."""
+        with self._lock:
+            self._entries = deque(self._entries, maxlen=cap)
+
+    def record(self, entry: dict[str, Any]) -> None:
+        """Append one entry; an ``id`` is assigned here."""
+        with self._lock:
+            entry["id"] = next(self._ids)
+            self._entries.append(entry)
+
+    def entries(self, api: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Entries newest first, optionally for one API and at most ``limit`` of them."""
+        with self._lock:
+            items = list(self._entries)
+        items.reverse()
+        if api is not None:
+            items = [e for e in items if e["api"] == api]
+        return items[:limit] if limit is not None else items
+
+    def clear(self, api: str | None = None) -> int:
+        """Forget entries (all, or one API's); answers how many were dropped."""
+        with self._lock:
+            before = len(self._entries)
+            if api is None:
+                self._entries.clear()
+            else:
+                kept = [e for e in self._entries if e["api"] != api]
+                self._entries = deque(kept, maxlen=self._entries.maxlen)
+            return before - len(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -1,0 +1,169 @@
+"""Everything one running set of fakes holds: the vendors' stores and the shared services."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from typing import Any
+
+import jsonschema
+
+from .clock import Clock
+from .errors import RATE_LIMITED, Problem
+from .faults import FaultStore
+from .journal import DEFAULT_CAP, Journal
+from .ratelimit import Limit, RateLimiter, retry_after_header
+from .routes import RouteTable, operation_ids
+from .specs import load_spec
+from .vendor import Call, Vendor
+
+_LIMIT_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "limit": {"type": "integer", "minimum": 1},
+        "window_seconds": {"type": "number", "exclusiveMinimum": 0},
+    },
+}
+
+
+class UnknownApi(LookupError):
+    """No fake of that name is served."""
+
+
+class Runtime:
+    """The vendors' stores plus the clock, journal, faults, rate limiter and switches.
+
+    One Runtime backs one app; the control plane (in process or over HTTP) drives it.
+    """
+
+    def __init__(self, vendors: Iterable[type[Vendor]] | None = None, journal_cap: int = DEFAULT_CAP) -> None:
+        if vendors is None:
+            from .vendors import ALL_VENDORS
+
+            vendors = ALL_VENDORS
+        self.clock = Clock()
+        self.journal = Journal(journal_cap)
+        self.faults = FaultStore()
+        self.limiter = RateLimiter(self.clock)
+        self.rate_limits_enabled = True
+        self.vendors: dict[str, Vendor] = {}
+        self.specs: dict[str, dict[str, Any]] = {}
+        self.routes: dict[str, RouteTable] = {}
+        self.rate_limit_overrides: dict[str, dict[str, Limit]] = {}
+        self._default_journal_cap = journal_cap
+        for vendor_class in vendors:
+            vendor = vendor_class(self.clock)
+            spec = load_spec(vendor.spec_file)
+            self.vendors[vendor.name] = vendor
+            self.specs[vendor.name] = spec
+            self.routes[vendor.name] = RouteTable(spec)
+            self.rate_limit_overrides[vendor.name] = {}
+
+    # -- lookup -----------------------------------------------------------------------------
+    def vendor(self, api: str) -> Vendor:
+        """The fake named ``api``; raises :class:`UnknownApi`."""
+        try:
+            return self.vendors[api]
+        except KeyError:
+            raise UnknownApi(f"unknown api {api!r}; served: {', '.join(self.vendors)}") from None
+
+    def vendor_for_path(self, path: str) -> Vendor | None:
+        """The fake whose prefix ``path`` starts with."""
+        first = path.split("/", 2)[1] if path.startswith("/") else ""
+        return self.vendors.get(first)
+
+    def operation_ids(self, api: str) -> list[str]:
+        """The operationIds of ``api``'s spec."""
+        return operation_ids(self.specs[self.vendor(api).name])
+
+    # -- rate limits ------------------------------------------------------------------------
+    def limit_for(self, vendor: Vendor, bucket: str) -> Limit | None:
+        """The limit in force for a vendor's bucket (an override, else the vendor default)."""
+        return self.rate_limit_overrides[vendor.name].get(bucket) or vendor.rate_limits.get(bucket)
+
+    def check_rate_limits(self, vendor: Vendor, call: Call) -> None:
+        """Count the call in each of its buckets; raises a 429 Problem when one is exhausted."""
+        if not self.rate_limits_enabled:
+            return
+        for bucket, key in vendor.rate_limit_keys(call).items():
+            limit = self.limit_for(vendor, bucket)
+            if limit is None:
+                continue
+            wait = self.limiter.hit(vendor.name, bucket, key, limit)
+            if wait is not None:
+                raise Problem(
+                    429,
+                    RATE_LIMITED,
+                    f"Request was throttled. Expected available in {retry_after_header(wait)} seconds.",
+                    headers={"Retry-After": retry_after_header(wait)},
+                )
+
+    # -- settings ---------------------------------------------------------------------------
+    def settings(self) -> dict[str, Any]:
+        """The switches in force."""
+        apis: dict[str, Any] = {}
+        for name, vendor in self.vendors.items():
+            limits = {
+                bucket: {"limit": lim.limit, "window_seconds": lim.window_seconds}
+                for bucket in vendor.rate_limits
+                if (lim := self.limit_for(vendor, bucket)) is not None
+            }
+            apis[name] = {**copy.deepcopy(vendor.settings), "rate_limits": limits}
+        return {"rate_limits": self.rate_limits_enabled, "journal_cap": self.journal.cap, "apis": apis}
+
+    def update_settings(self, patch: dict[str, Any]) -> dict[str, Any]:
+        """Apply a partial settings document; all of it is checked before any of it applies."""
+        api_patches = patch.get("apis") or {}
+        for name, api_patch in api_patches.items():
+            vendor = self.vendor(name)
+            schema = {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    **vendor.settings_schema,
+                    "rate_limits": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {bucket: _LIMIT_SCHEMA for bucket in vendor.rate_limits},
+                    },
+                },
+            }
+            try:
+                jsonschema.validate(api_patch, schema)
+            except jsonschema.ValidationError as exc:
+                where = ".".join(str(p) for p in exc.absolute_path)
+                raise ValueError(f"apis.{name}{'.' + where if where else ''}: {exc.message}") from None
+        if "rate_limits" in patch:
+            self.rate_limits_enabled = bool(patch["rate_limits"])
+        if "journal_cap" in patch:
+            self.journal.set_cap(int(patch["journal_cap"]))
+        for name, api_patch in api_patches.items():
+            vendor = self.vendors[name]
+            for bucket, values in (api_patch.get("rate_limits") or {}).items():
+                current = self.limit_for(vendor, bucket)
+                assert current is not None  # buckets were checked against vendor.rate_limits
+                self.rate_limit_overrides[name][bucket] = Limit(
+                    int(values.get("limit", current.limit)),
+                    float(values.get("window_seconds", current.window_seconds)),
+                )
+            with vendor.lock:
+                vendor.settings.update({k: v for k, v in api_patch.items() if k != "rate_limits"})
+        return self.settings()
+
+    # -- reset ------------------------------------------------------------------------------
+    def reset(self, api: str | None = None) -> list[str]:
+        """Reset one API (store, journal entries, faults, counters, switches) or everything."""
+        names = [self.vendor(api).name] if api is not None else list(self.vendors)
+        for name in names:
+            self.vendors[name].reset()
+            self.rate_limit_overrides[name] = {}
+            self.journal.clear(name)
+            self.faults.clear(name)
+            self.limiter.reset(name)
+        if api is None:
+            self.journal.clear()
+            self.journal.set_cap(self._default_journal_cap)
+            self.rate_limits_enabled = True
+            self.clock.reset()
+        return names

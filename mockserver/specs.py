@@ -1,0 +1,39 @@
+"""Where the bundled OpenAPI specs live, from a checkout and from an installed wheel."""
+
+from __future__ import annotations
+
+import copy
+import functools
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def spec_dir() -> Path:
+    """The folder holding the specs: ``mockserver/specs`` in a wheel, ``specs/`` in a checkout."""
+    for candidate in (_PACKAGE_DIR / "specs", _PACKAGE_DIR.parent / "specs"):
+        if (candidate / "admin.yaml").is_file():
+            return candidate
+    raise FileNotFoundError("mockserver's bundled specs were not found next to the package")
+
+
+@functools.lru_cache(maxsize=None)
+def _load(name: str) -> dict[str, Any]:
+    with open(spec_dir() / name, encoding="utf-8") as handle:
+        loaded = yaml.safe_load(handle)
+    if not isinstance(loaded, dict):
+        raise ValueError(f"{name} is not an OpenAPI document")
+    return loaded
+
+
+def load_spec(name: str) -> dict[str, Any]:
+    """A fresh copy of the spec ``name`` (e.g. ``vcita.yaml``), safe to modify."""
+    return copy.deepcopy(_load(name))
+
+
+def spec_path(name: str) -> Path:
+    """The file path of a bundled spec."""
+    return spec_dir() / name

@@ -1,0 +1,101 @@
+"""Request body validation that keeps *which field* failed and *why*, for vendor envelopes.
+
+Connexion's JSON body validator reports a sentence; vendors need the field path and a reason
+(missing / invalid / unknown) to build their own error bodies. This subclass raises
+:class:`~mockserver.errors.Problem` instead, builds the JSON Schema validator once per operation
+rather than once per request, and turns invalid UTF-8 into a 400 instead of a crash.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from connexion.datastructures import MediaTypeDict
+from connexion.json_schema import Draft4RequestValidator
+from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator
+from jsonschema import Draft4Validator, ValidationError
+from jsonschema.exceptions import best_match
+from starlette.types import Scope
+
+from .errors import INVALID_BODY, MALFORMED_BODY, Problem
+
+
+class FieldAwareJSONBodyValidator(JSONRequestBodyValidator):
+    """Connexion's JSON body validator, raising field-aware :class:`Problem` errors."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._compiled = Draft4RequestValidator(
+            self._schema, format_checker=Draft4Validator.FORMAT_CHECKER
+        )
+
+    @property
+    def _validator(self) -> Any:
+        return self._compiled
+
+    async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
+        raw = b"".join([chunk async for chunk in stream])
+        try:
+            text = raw.decode(self._encoding)
+        except UnicodeDecodeError as exc:
+            raise Problem(400, MALFORMED_BODY, f"the body is not valid {self._encoding}: {exc.reason}", "body", "invalid") from exc
+        if not text:
+            return None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise Problem(400, MALFORMED_BODY, f"the body is not valid JSON: {exc}", "body", "invalid") from exc
+
+    def _validate(self, body: Any) -> dict[str, Any] | None:
+        if not self._nullable and body is None:
+            raise Problem(400, MALFORMED_BODY, "the request body is missing", "body", "missing")
+        error = best_match(self._compiled.iter_errors(body))
+        if error is None:
+            return body  # type: ignore[no-any-return]
+        raise describe(error)
+
+
+def describe(error: ValidationError) -> Problem:
+    """A field-aware Problem for one JSON Schema error."""
+    path = [str(part) for part in error.absolute_path]
+    where = ".".join(path) if path else "body"
+    kind = error.validator
+    if kind == "required":
+        missing = _first_quoted(error.message)
+        name = ".".join([*path, missing]) if missing else where
+        return Problem(422, INVALID_BODY, f"{name} is missing", name, "missing")
+    if kind == "additionalProperties" and isinstance(error.instance, dict):
+        known = set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
+        extra = sorted(set(error.instance) - known)
+        name = ".".join([*path, extra[0]]) if extra else where
+        return Problem(422, INVALID_BODY, f"{name} is not a known field", name, "unknown")
+    if kind == "type":
+        return Problem(422, INVALID_BODY, f"{where} must be of type {_type_name(error.validator_value)}", where, "invalid")
+    if kind == "enum":
+        allowed = ", ".join("null" if v is None else str(v) for v in error.validator_value)
+        return Problem(422, INVALID_BODY, f"{where} must be one of: {allowed}", where, "invalid")
+    if kind == "minLength" and error.validator_value == 1:
+        return Problem(422, INVALID_BODY, f"{where} must not be empty", where, "invalid")
+    return Problem(422, INVALID_BODY, f"{where} is invalid: {error.message}", where, "invalid")
+
+
+def _first_quoted(message: str) -> str | None:
+    # jsonschema's required message is "'name' is a required property"
+    if message.startswith("'") and "'" in message[1:]:
+        return message[1 : message.index("'", 1)]
+    return None
+
+
+def _type_name(value: Any) -> str:
+    return " or ".join(value) if isinstance(value, list) else str(value)
+
+
+def validator_map() -> dict[str, Any]:
+    """Connexion's validator map with the field-aware JSON body validator."""
+    mapping = dict(VALIDATOR_MAP)
+    body = MediaTypeDict(dict(VALIDATOR_MAP["body"]))
+    body["*/*json"] = FieldAwareJSONBodyValidator
+    mapping["body"] = body
+    return mapping

@@ -1,0 +1,170 @@
+"""What every vendor fake provides, and the small data types handlers work with.
+
+A vendor fake is one :class:`Vendor` subclass plus a spec in ``specs/``. Generic machinery
+(dispatch, validation, auth plumbing, journal, faults, rate limits, the control plane) calls the
+hooks below and never looks inside a vendor's store.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from .clock import Clock
+from .errors import Problem, VendorError
+from .ratelimit import Limit
+
+
+@dataclass
+class Call:
+    """One request as a vendor handler sees it, after auth and validation passed."""
+
+    api: str
+    operation_id: str
+    body: Any
+    params: dict[str, Any]
+    headers: Mapping[str, str]
+    auth: dict[str, Any] | None
+    base_url: str  # the fake's own base URL for this API, e.g. http://127.0.0.1:8080/vcita
+    now: float
+
+
+@dataclass
+class Reply:
+    """A handler's answer."""
+
+    body: Any
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a provider state, shown by ``GET /__admin/states``."""
+
+    type: str  # a JSON Schema type name
+    required: bool = False
+    default: Any = None
+    description: str = ""
+    enum: tuple[Any, ...] | None = None
+    nullable: bool = False
+
+    def schema(self) -> dict[str, Any]:
+        """The JSON Schema that checks a value of this parameter."""
+        types: list[str] = [self.type] + (["null"] if self.nullable else [])
+        schema: dict[str, Any] = {"type": types if len(types) > 1 else self.type}
+        if self.enum is not None:
+            schema["enum"] = list(self.enum) + ([None] if self.nullable else [])
+        return schema
+
+
+@dataclass(frozen=True)
+class ProviderState:
+    """A named, parameterised set-up step (Pact's provider state) that a vendor offers."""
+
+    name: str
+    description: str
+    params: dict[str, Param]
+    apply: Callable[[dict[str, Any]], dict[str, Any]]
+
+
+Handler = Callable[[Any, Call], Reply]
+
+
+class Vendor(ABC):
+    """Base class of a vendor fake.
+
+    Subclasses set the class attributes and implement the abstract hooks. State lives in
+    ``self.store`` (built by :meth:`new_store`); every handler runs while ``self.lock`` is held,
+    so handlers need no locking of their own.
+    """
+
+    name: ClassVar[str]
+    """The API's name; also its URL prefix (``/<name>``)."""
+    spec_file: ClassVar[str]
+    """The OpenAPI file in ``specs/``."""
+    handlers: ClassVar[Mapping[str, Handler]]
+    """operationId -> handler(vendor, call)."""
+    rate_limits: ClassVar[Mapping[str, Limit]] = {}
+    """Default limits per bucket; :meth:`rate_limit_keys` says which buckets a call counts in."""
+    default_settings: ClassVar[Mapping[str, Any]] = {}
+    """This API's switches (besides rate limits) and their defaults."""
+    settings_schema: ClassVar[Mapping[str, Any]] = {}
+    """JSON Schema ``properties`` for the switches in :attr:`default_settings`."""
+    token_kinds: ClassVar[tuple[str, ...]] = ()
+    """The ``kind`` values :meth:`mint_token` accepts."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.lock = threading.RLock()
+        self.settings: dict[str, Any] = copy.deepcopy(dict(self.default_settings))
+        self.store: Any = self.new_store()
+
+    # -- state -------------------------------------------------------------------------------
+    @abstractmethod
+    def new_store(self) -> Any:
+        """A fresh, empty store."""
+
+    @abstractmethod
+    def dump(self) -> dict[str, Any]:
+        """The store as JSON-ready data (``GET /__admin/state``)."""
+
+    def reset(self) -> None:
+        """Empty the store and restore default settings."""
+        with self.lock:
+            self.store = self.new_store()
+            self.settings = copy.deepcopy(dict(self.default_settings))
+
+    def snapshot(self) -> Any:
+        """A deep copy of the store, for :meth:`restore`."""
+        with self.lock:
+            return copy.deepcopy(self.store)
+
+    def restore(self, snapshot: Any) -> None:
+        """Put back a store taken with :meth:`snapshot`."""
+        with self.lock:
+            self.store = copy.deepcopy(snapshot)
+
+    # -- HTTP hooks --------------------------------------------------------------------------
+    @abstractmethod
+    def authenticate(
+        self, scheme: str, credential: str, headers: Mapping[str, str], operation_id: str
+    ) -> dict[str, Any] | None:
+        """Check a credential for an operation.
+
+        Args:
+            scheme: the security scheme type that found it (``bearer``, ``apikey``, ``basic``).
+            credential: the token or key as sent (without the ``Bearer`` prefix for bearer).
+            headers: the request headers.
+            operation_id: the operation being called.
+
+        Returns:
+            The token info handed to the handler as ``call.auth``, or None for the vendor's
+            default 401. Raise :class:`VendorError` for any other specific answer.
+        """
+
+    @abstractmethod
+    def render(self, problem: Problem) -> VendorError:
+        """Turn a vendor-neutral problem into this vendor's error response."""
+
+    def rate_limit_keys(self, call: Call) -> dict[str, str]:
+        """The rate-limit buckets this call counts in, with the key within each bucket."""
+        return {}
+
+    def response_headers(self) -> dict[str, str]:
+        """Headers every response under this API's prefix carries."""
+        return {}
+
+    # -- control plane hooks -------------------------------------------------------------------
+    @property
+    def provider_states(self) -> Mapping[str, ProviderState]:
+        """The named provider states this fake offers."""
+        return {}
+
+    def mint_token(self, kind: str, params: dict[str, Any], expired: bool) -> str:
+        """A credential of ``kind`` for the ids in ``params`` (already expired if asked)."""
+        raise Problem(400, "invalid_parameter", f"{self.name} mints no tokens")

@@ -1,0 +1,78 @@
+"""The vcita Business Scheduling fake (external calendar items)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ...errors import Problem, VendorError
+from ...ratelimit import Limit
+from ...vendor import Call, ProviderState, Vendor
+from . import envelope, handlers, states
+from .store import VcitaStore
+
+_STAFF_OPERATIONS = {"connectExternalCalendar", "disconnectExternalCalendar", "disableExternalCalendar"}
+_ADMIN_OPERATIONS = {"createCalendarSync"}
+
+
+class VcitaVendor(Vendor):
+    """vcita: staff/app tokens on the external_calendar_items actions, admin on calendar_syncs."""
+
+    name = "vcita"
+    spec_file = "vcita.yaml"
+    handlers = {
+        "connectExternalCalendar": handlers.connect,
+        "disconnectExternalCalendar": handlers.disconnect,
+        "disableExternalCalendar": handlers.disable,
+        "createCalendarSync": handlers.create_calendar_sync,
+    }
+    # x-throttling-tier "8ReqPerSec" in vcita's swagger, read as 8 requests per second per token.
+    rate_limits = {"token": Limit(8, 1.0)}
+    default_settings = {"error_envelope": envelope.STATUS_ERROR}
+    settings_schema = {"error_envelope": {"type": "string", "enum": [envelope.STATUS_ERROR, envelope.SUCCESS_FALSE]}}
+    token_kinds = ("staff", "app", "admin")
+
+    store: VcitaStore
+
+    def new_store(self) -> VcitaStore:
+        return VcitaStore()
+
+    def dump(self) -> dict[str, Any]:
+        return self.store.dump()
+
+    def authenticate(
+        self, scheme: str, credential: str, headers: Mapping[str, str], operation_id: str
+    ) -> dict[str, Any] | None:
+        with self.lock:
+            token = self.store.tokens.get(credential)
+        if token is None or (token.expires_at is not None and token.expires_at <= self.clock.now()):
+            raise envelope.unauthorized()
+        allowed = _ADMIN_OPERATIONS if token.kind == "admin" else _STAFF_OPERATIONS
+        if operation_id not in allowed:
+            raise envelope.unauthorized(context=True)
+        return {"kind": token.kind, "business_uid": token.business_uid, "staff_uid": token.staff_uid, "token": credential}
+
+    def render(self, problem: Problem) -> VendorError:
+        return envelope.render(problem, self.settings["error_envelope"])
+
+    def rate_limit_keys(self, call: Call) -> dict[str, str]:
+        return {"token": call.auth["token"]} if call.auth else {}
+
+    @property
+    def provider_states(self) -> Mapping[str, ProviderState]:
+        return states.provider_states(self)
+
+    def mint_token(self, kind: str, params: dict[str, Any], expired: bool) -> str:
+        business_uid = params.get("business_uid")
+        staff_uid = params.get("staff_uid")
+        if staff_uid is not None:
+            staff = self.store.staff.get(staff_uid)
+            if staff is None:
+                raise Problem(400, "invalid_parameter", f"unknown staff_uid {staff_uid!r}")
+            business_uid = business_uid or staff.business_uid
+        if business_uid not in self.store.businesses:
+            raise Problem(400, "invalid_parameter", f"unknown business_uid {business_uid!r}")
+        if kind == "staff" and staff_uid is None:
+            raise Problem(400, "invalid_parameter", "a staff token needs staff_uid")
+        expires_at = self.clock.now() - 1 if expired else None
+        return self.store.issue_token(kind, business_uid, staff_uid if kind == "staff" else None, expires_at)
