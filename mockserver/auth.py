@@ -34,7 +34,7 @@ def attach(spec: dict[str, Any]) -> dict[str, Any]:
 def _check(scheme: str, credential: str, request: ConnexionRequest) -> dict[str, Any] | None:
     vendor = request.scope[SCOPE_KEY]
     operation_id = request.scope["extensions"]["connexion_routing"]["operation_id"]
-    return vendor.authenticate(scheme, credential, request.headers, operation_id)  # type: ignore[no-any-return]
+    return vendor.authenticate(scheme, credential, request.headers, operation_id)
 
 
 def bearer_info(token: str, request: ConnexionRequest) -> dict[str, Any] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 class Clock:
@@ -20,7 +20,7 @@ class Clock:
 
     def now_datetime(self) -> datetime:
         """The fake's time as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.now(), tz=timezone.utc)
+        return datetime.fromtimestamp(self.now(), tz=UTC)
 
     def isoformat(self) -> str:
         """The fake's time as ISO 8601 with milliseconds and a ``Z`` suffix."""
@@ -46,5 +46,5 @@ class Clock:
 
 def iso(epoch_seconds: float) -> str:
     """Format epoch seconds as ``2026-01-02T03:04:05.678Z``."""
-    moment = datetime.fromtimestamp(epoch_seconds, tz=timezone.utc)
+    moment = datetime.fromtimestamp(epoch_seconds, tz=UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

@@ -61,6 +61,7 @@ def make_dispatcher(runtime: Runtime, vendor: Vendor, operation_id: str) -> Call
         call = Call(
             api=vendor.name,
             operation_id=operation_id,
+            path=current_request.url.path,
             body=body,
             params=params,
             headers=headers,
@@ -74,7 +75,12 @@ def make_dispatcher(runtime: Runtime, vendor: Vendor, operation_id: str) -> Call
             if fault.delay_ms:
                 await asyncio.sleep(fault.delay_ms / 1000)
             if fault.status is not None:
-                raise problem_for_status(fault.status, "Fault injected through the control plane")
+                # The vendor picks the envelope; the status is exactly the one asked for.
+                rendered = vendor.render(
+                    problem_for_status(fault.status, "Fault injected through the control plane"), call.path
+                )
+                rendered.status = fault.status
+                raise rendered
         if handler is None:
             raise Problem(501, INTERNAL, f"{operation_id} is not simulated by the {vendor.name} fake")
         with vendor.lock:

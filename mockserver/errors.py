@@ -36,6 +36,7 @@ class Problem(Exception):
         message: a human-readable description.
         field: dotted path of the offending body field or the parameter name, when known.
         reason: ``missing``, ``invalid`` or ``unknown`` for field problems.
+        value: the offending value, when there is one (for messages that quote it).
         headers: headers the response must carry (``Allow``, ``Retry-After``...).
     """
 
@@ -45,6 +46,7 @@ class Problem(Exception):
     field: str | None = None
     reason: str | None = None
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
+    value: Any = None
 
     def __str__(self) -> str:
         return f"{self.status} {self.kind}: {self.message}"

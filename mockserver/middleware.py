@@ -51,7 +51,7 @@ class FakesMiddleware:
         try:
             declared = _content_length(scope)
             if declared is not None and declared > self.max_body_bytes:
-                await self._reject_too_large(vendor, send_wrapper)
+                await self._reject_too_large(vendor, scope["path"], send_wrapper)
                 return
             await self.app(scope, self._capped(receive), send_wrapper)
         finally:
@@ -84,8 +84,8 @@ class FakesMiddleware:
 
         return capped_receive
 
-    async def _reject_too_large(self, vendor: Any, send: Send) -> None:
-        rendered = vendor.render(_too_large(self.max_body_bytes))
+    async def _reject_too_large(self, vendor: Any, path: str, send: Send) -> None:
+        rendered = vendor.render(_too_large(self.max_body_bytes), path)
         body = json.dumps(rendered.body).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         headers += [(k.lower().encode(), v.encode()) for k, v in rendered.headers.items()]

@@ -88,7 +88,7 @@ def install(app: AsyncApp, runtime: Runtime) -> None:
             # Connexion answers 405 only from the first matching route; the spec knows better.
             if isinstance(exc, HTTPException) and exc.status_code == 404 and allowed:
                 exc = HTTPException(405)
-            rendered = exc if isinstance(exc, VendorError) else vendor.render(to_problem(exc, path, allowed))
+            rendered = exc if isinstance(exc, VendorError) else vendor.render(to_problem(exc, path, allowed), path)
             return json_response(rendered.status, rendered.body, rendered.headers)
         if isinstance(exc, AdminError):
             return json_response(exc.status, {"error": {"code": exc.code, "message": exc.message}})

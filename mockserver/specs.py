@@ -20,7 +20,7 @@ def spec_dir() -> Path:
     raise FileNotFoundError("mockserver's bundled specs were not found next to the package")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load(name: str) -> dict[str, Any]:
     with open(spec_dir() / name, encoding="utf-8") as handle:
         loaded = yaml.safe_load(handle)

@@ -27,9 +27,7 @@ class FieldAwareJSONBodyValidator(JSONRequestBodyValidator):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._compiled = Draft4RequestValidator(
-            self._schema, format_checker=Draft4Validator.FORMAT_CHECKER
-        )
+        self._compiled = Draft4RequestValidator(self._schema, format_checker=Draft4Validator.FORMAT_CHECKER)
 
     @property
     def _validator(self) -> Any:
@@ -40,7 +38,9 @@ class FieldAwareJSONBodyValidator(JSONRequestBodyValidator):
         try:
             text = raw.decode(self._encoding)
         except UnicodeDecodeError as exc:
-            raise Problem(400, MALFORMED_BODY, f"the body is not valid {self._encoding}: {exc.reason}", "body", "invalid") from exc
+            raise Problem(
+                400, MALFORMED_BODY, f"the body is not valid {self._encoding}: {exc.reason}", "body", "invalid"
+            ) from exc
         if not text:
             return None
         try:
@@ -53,7 +53,7 @@ class FieldAwareJSONBodyValidator(JSONRequestBodyValidator):
             raise Problem(400, MALFORMED_BODY, "the request body is missing", "body", "missing")
         error = best_match(self._compiled.iter_errors(body))
         if error is None:
-            return body  # type: ignore[no-any-return]
+            return body
         raise describe(error)
 
 
@@ -72,13 +72,20 @@ def describe(error: ValidationError) -> Problem:
         name = ".".join([*path, extra[0]]) if extra else where
         return Problem(422, INVALID_BODY, f"{name} is not a known field", name, "unknown")
     if kind == "type":
-        return Problem(422, INVALID_BODY, f"{where} must be of type {_type_name(error.validator_value)}", where, "invalid")
+        return Problem(
+            422,
+            INVALID_BODY,
+            f"{where} must be of type {_type_name(error.validator_value)}",
+            where,
+            "invalid",
+            value=error.instance,
+        )
     if kind == "enum":
         allowed = ", ".join("null" if v is None else str(v) for v in error.validator_value)
-        return Problem(422, INVALID_BODY, f"{where} must be one of: {allowed}", where, "invalid")
+        return Problem(422, INVALID_BODY, f"{where} must be one of: {allowed}", where, "invalid", value=error.instance)
     if kind == "minLength" and error.validator_value == 1:
-        return Problem(422, INVALID_BODY, f"{where} must not be empty", where, "invalid")
-    return Problem(422, INVALID_BODY, f"{where} is invalid: {error.message}", where, "invalid")
+        return Problem(422, INVALID_BODY, f"{where} must not be empty", where, "invalid", value=error.instance)
+    return Problem(422, INVALID_BODY, f"{where} is invalid: {error.message}", where, "invalid", value=error.instance)
 
 
 def _first_quoted(message: str) -> str | None:

@@ -25,6 +25,7 @@ class Call:
 
     api: str
     operation_id: str
+    path: str  # the request path as received, prefix included (/calcom/v2/calendars)
     body: Any
     params: dict[str, Any]
     headers: Mapping[str, str]
@@ -148,8 +149,13 @@ class Vendor(ABC):
         """
 
     @abstractmethod
-    def render(self, problem: Problem) -> VendorError:
-        """Turn a vendor-neutral problem into this vendor's error response."""
+    def render(self, problem: Problem, path: str) -> VendorError:
+        """Turn a vendor-neutral problem into this vendor's error response.
+
+        ``problem.status`` is the generic suggestion; a vendor may answer another status for a
+        kind (Ravan answers body validation with 400, vcita with 422). ``path`` is the request
+        path, prefix included, for envelopes that echo it.
+        """
 
     def rate_limit_keys(self, call: Call) -> dict[str, str]:
         """The rate-limit buckets this call counts in, with the key within each bucket."""

@@ -40,37 +40,37 @@ class HttpAdmin:
 
     def health(self) -> dict[str, Any]:
         """``{"status": "ok", "apis": [...]}``."""
-        return self._call("GET", "/health")  # type: ignore[no-any-return]
+        return self._call("GET", "/health")
 
     def reset(self, api: str | None = None) -> list[str]:
         """Reset one API, or all of them plus the clock; answers the APIs reset."""
-        return self._call("POST", "/reset", params={"api": api})["reset"]  # type: ignore[no-any-return]
+        return self._call("POST", "/reset", params={"api": api})["reset"]
 
     def state(self, api: str | None = None) -> dict[str, Any]:
         """The store dump of one API, or of all, keyed by API name."""
-        return self._call("GET", "/state", params={"api": api})  # type: ignore[no-any-return]
+        return self._call("GET", "/state", params={"api": api})
 
     def provider_states(self, api: str | None = None) -> list[dict[str, Any]]:
         """The named provider states (of one API) and their parameters."""
-        return self._call("GET", "/states", params={"api": api})["data"]  # type: ignore[no-any-return]
+        return self._call("GET", "/states", params={"api": api})["data"]
 
     def apply_state(self, api: str, state: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """Apply a provider state; answers every id and token it created."""
         body = {"api": api, "state": state, "params": params or {}}
-        return self._call("POST", "/states", json=body)["data"]  # type: ignore[no-any-return]
+        return self._call("POST", "/states", json=body)["data"]
 
     def mint_token(self, api: str, kind: str, expired: bool = False, **ids: Any) -> str:
         """A credential of ``kind`` for the given ids."""
         body = {"api": api, "kind": kind, "expired": expired, **ids}
-        return self._call("POST", "/tokens", json=body)["token"]  # type: ignore[no-any-return]
+        return self._call("POST", "/tokens", json=body)["token"]
 
     def requests(self, api: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """Journal entries, newest first."""
-        return self._call("GET", "/requests", params={"api": api, "limit": limit})["data"]  # type: ignore[no-any-return]
+        return self._call("GET", "/requests", params={"api": api, "limit": limit})["data"]
 
     def clear_requests(self) -> int:
         """Empty the journal; answers how many entries were dropped."""
-        return self._call("DELETE", "/requests")["cleared"]  # type: ignore[no-any-return]
+        return self._call("DELETE", "/requests")["cleared"]
 
     def add_fault(
         self,
@@ -87,28 +87,28 @@ class HttpAdmin:
             body["status"] = status
         if times is not None:
             body["times"] = times
-        return self._call("POST", "/faults", json=body)["data"]  # type: ignore[no-any-return]
+        return self._call("POST", "/faults", json=body)["data"]
 
     def faults(self) -> list[dict[str, Any]]:
         """The active faults."""
-        return self._call("GET", "/faults")["data"]  # type: ignore[no-any-return]
+        return self._call("GET", "/faults")["data"]
 
     def clear_faults(self, api: str | None = None) -> int:
         """Remove faults; answers how many were removed."""
-        return self._call("DELETE", "/faults", params={"api": api})["cleared"]  # type: ignore[no-any-return]
+        return self._call("DELETE", "/faults", params={"api": api})["cleared"]
 
     def settings(self) -> dict[str, Any]:
         """The switches in force."""
-        return self._call("GET", "/settings")  # type: ignore[no-any-return]
+        return self._call("GET", "/settings")
 
     def update_settings(self, patch: dict[str, Any]) -> dict[str, Any]:
         """Deep-merge a partial settings document; answers the result."""
-        return self._call("PATCH", "/settings", json=patch)  # type: ignore[no-any-return]
+        return self._call("PATCH", "/settings", json=patch)
 
     def clock(self) -> dict[str, Any]:
         """``{"now": iso, "offset_seconds": n}``."""
-        return self._call("GET", "/clock")  # type: ignore[no-any-return]
+        return self._call("GET", "/clock")
 
     def advance_clock(self, seconds: float) -> dict[str, Any]:
         """Move the fake's clock forward; answers the clock."""
-        return self._call("POST", "/clock", json={"advance_seconds": seconds})  # type: ignore[no-any-return]
+        return self._call("POST", "/clock", json={"advance_seconds": seconds})

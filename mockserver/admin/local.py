@@ -59,7 +59,9 @@ class InProcessAdmin:
                     if param.enum is not None:
                         shown["enum"] = list(param.enum)
                     params[name] = shown
-                listed.append({"api": vendor.name, "state": state.name, "description": state.description, "params": params})
+                listed.append(
+                    {"api": vendor.name, "state": state.name, "description": state.description, "params": params}
+                )
         return listed
 
     def apply_state(self, api: str, state: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -120,7 +122,9 @@ class InProcessAdmin:
         self._vendor(api)
         known = self.runtime.operation_ids(api)
         if operation_id not in known:
-            raise AdminError(404, "unknown_operation", f"{api} has no operation {operation_id!r}; known: {', '.join(known)}")
+            raise AdminError(
+                404, "unknown_operation", f"{api} has no operation {operation_id!r}; known: {', '.join(known)}"
+            )
         if status is None and not delay_ms:
             raise AdminError(400, "invalid_fault", "a fault needs a status, a delay_ms, or both")
         if status is not None and not 400 <= status <= 599:

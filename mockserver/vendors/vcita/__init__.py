@@ -50,9 +50,14 @@ class VcitaVendor(Vendor):
         allowed = _ADMIN_OPERATIONS if token.kind == "admin" else _STAFF_OPERATIONS
         if operation_id not in allowed:
             raise envelope.unauthorized(context=True)
-        return {"kind": token.kind, "business_uid": token.business_uid, "staff_uid": token.staff_uid, "token": credential}
+        return {
+            "kind": token.kind,
+            "business_uid": token.business_uid,
+            "staff_uid": token.staff_uid,
+            "token": credential,
+        }
 
-    def render(self, problem: Problem) -> VendorError:
+    def render(self, problem: Problem, path: str) -> VendorError:
         return envelope.render(problem, self.settings["error_envelope"])
 
     def rate_limit_keys(self, call: Call) -> dict[str, str]:

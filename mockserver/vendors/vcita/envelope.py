@@ -54,8 +54,12 @@ def render(problem: Problem, variant: str) -> VendorError:
         return VendorError(429, TOO_MANY_REQUESTS, problem.headers)
     if problem.kind in ("invalid_body", "invalid_parameter", "malformed_body"):
         code = problem.reason if problem.reason in ("missing", "invalid") else "invalid"
-        return VendorError(problem.status, envelope(variant, [item(code, problem.message, problem.field)]), problem.headers)
+        return VendorError(
+            problem.status, envelope(variant, [item(code, problem.message, problem.field)]), problem.headers
+        )
     if problem.status >= 500:
-        return VendorError(problem.status, envelope(variant, [item("internal_error", problem.message)]), problem.headers)
+        return VendorError(
+            problem.status, envelope(variant, [item("internal_error", problem.message)]), problem.headers
+        )
     code = _CODES.get(problem.kind, "invalid")
     return VendorError(problem.status, envelope(variant, [item(code, problem.message)]), problem.headers)

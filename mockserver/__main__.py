@@ -1,0 +1,5 @@
+"""``python -m mockserver``."""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,107 @@
+"""``mockserver``: serve the fakes, and (with the harness extra) run the contract suites."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+DESCRIPTION = """\
+Faithful, stateful fakes of four calendar-disconnect APIs on one local port:
+  /ravan   Ravan.ai Agni Cal.com service      /calcom  Cal.com API v2 calendars
+  /recall  Recall.ai Calendar V1              /vcita   vcita Business Scheduling
+  /__admin the control plane (reset, state, provider states, tokens, journal, faults,
+           settings, clock); Swagger UI at /<api>/ui/ and /__admin/ui/.
+"""
+
+SERVE_EPILOG = """\
+seed file (YAML):
+  settings: {rate_limits: false}          # optional, as PATCH /__admin/settings
+  states:                                 # applied in order, as POST /__admin/states
+    - api: vcita
+      state: calendar_sync
+      params: {provider: google_v3}
+
+exit codes: 0 stopped with Ctrl-C or SIGTERM; 2 bad arguments, unusable seed file or port in use.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``mockserver`` command."""
+    parser = argparse.ArgumentParser(
+        prog="mockserver", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve every fake and the control plane until Ctrl-C",
+        description="Serve every fake and the control plane on one port until Ctrl-C.",
+        epilog=SERVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    serve.add_argument(
+        "--port", type=int, default=8080, help="port to bind, 0 for any free port (default: %(default)s)"
+    )
+    serve.add_argument("--seed", type=Path, metavar="FILE", help="apply the provider states in this YAML file at start")
+    serve.add_argument(
+        "--validate-responses",
+        action="store_true",
+        help="check every fake response against its spec (a violation answers 500 FAKE_RESPONSE_INVALID)",
+    )
+    serve.set_defaults(handler=_serve)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .admin import InProcessAdmin
+    from .app import build_app, describe_urls
+    from .seeding import SeedError, apply_seed, load_seed
+    from .server import PortInUse, bind_socket, serve_forever
+
+    try:
+        seed = load_seed(args.seed) if args.seed else None
+    except SeedError as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
+    app = build_app(validate_responses=args.validate_responses)
+    try:
+        sock = bind_socket(args.host, args.port)
+    except PortInUse as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
+    host, port = sock.getsockname()[:2]
+    shown_host = f"[{host}]" if ":" in host else host
+    if seed is not None:
+        try:
+            applied = apply_seed(InProcessAdmin(app.runtime), seed, str(args.seed))
+        except SeedError as exc:
+            sock.close()
+            print(f"mockserver: {exc}", file=sys.stderr)
+            return 2
+        for entry in applied:
+            print(f"seeded {entry['api']}/{entry['state']}: {json.dumps(entry['data'])}")
+    for name, url in describe_urls(f"http://{shown_host}:{port}", app).items():
+        print(f"{name:<7} {url}")
+    sys.stdout.flush()
+    with contextlib.suppress(KeyboardInterrupt):
+        serve_forever(app, sock)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``mockserver`` console script."""
+    # Starlette 1.x warns when connexion imports its test client; it means nothing to CLI users.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

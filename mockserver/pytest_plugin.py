@@ -1,0 +1,40 @@
+"""Pytest fixtures for suites that test code against the fakes (loaded by ``pip install``).
+
+* ``make_fake_server`` (session): one server on a free loopback port, in a background thread.
+* ``fake_server`` (function): that server after a full reset; ``fake_server.url("vcita")``.
+* ``fake_admin`` (function): the in-process control plane of that server, after a reset.
+
+Set ``MOCKSERVER_VALIDATE_RESPONSES=0`` to turn off response validation in the fixture's server.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from .admin import InProcessAdmin
+from .app import build_app
+from .server import ServerThread
+
+
+@pytest.fixture(scope="session")
+def make_fake_server() -> Iterator[ServerThread]:
+    """A session-wide server; most tests want :func:`fake_server`, which also resets it."""
+    validate = os.environ.get("MOCKSERVER_VALIDATE_RESPONSES", "1") != "0"
+    with ServerThread(build_app(validate_responses=validate)) as server:
+        yield server
+
+
+@pytest.fixture
+def fake_server(make_fake_server: ServerThread) -> ServerThread:
+    """The session's server, reset (state, journal, faults, settings, clock) for this test."""
+    make_fake_server.app.runtime.reset()
+    return make_fake_server
+
+
+@pytest.fixture
+def fake_admin(fake_server: ServerThread) -> InProcessAdmin:
+    """The control plane of :func:`fake_server`, in process."""
+    return fake_server.app.admin

@@ -1,0 +1,86 @@
+"""Running the app on a real socket: in a background thread (fixtures) or in the foreground (CLI)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+
+from .app import FakesApp, build_app, describe_urls
+
+
+class PortInUse(OSError):
+    """The requested address is already taken."""
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` (port 0 = any free port); raises :class:`PortInUse`."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+class ServerThread:
+    """Serves a :class:`FakesApp` from a daemon thread; use as a context manager.
+
+    Args:
+        app: the app to serve (a new one with response validation on otherwise).
+        host: the address to bind; loopback by default.
+        port: the port; 0 picks a free one.
+    """
+
+    def __init__(self, app: FakesApp | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app or build_app(validate_responses=True)
+        self._socket = bind_socket(host, port)
+        bound_host, bound_port = self._socket.getsockname()[:2]
+        self.base_url = f"http://{bound_host}:{bound_port}"
+        config = uvicorn.Config(
+            self.app, log_level="warning", lifespan="on", loop="asyncio", http="h11", ws="none", access_log=False
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
+
+    def url(self, api: str) -> str:
+        """The base URL of one fake (``vcita``...) or of the control plane (``admin``)."""
+        return describe_urls(self.base_url, self.app)[api]
+
+    def start(self, timeout: float = 10.0) -> ServerThread:
+        """Start serving; returns once the server accepts connections."""
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the fake server did not start")
+            time.sleep(0.005)
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop serving and wait for the thread."""
+        self._server.should_exit = True
+        self._thread.join(timeout)
+        self._socket.close()
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def serve_forever(app: FakesApp, sock: socket.socket) -> None:
+    """Serve in the foreground until Ctrl-C or SIGTERM (uvicorn handles both gracefully)."""
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", ws="none", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
