@@ -34,6 +34,9 @@ class FakesMiddleware:
             await self.app(scope, receive, send)
             return
         scope[SCOPE_KEY] = vendor
+        # Connexion's router records the matched operation in a *shallow copy* of the scope;
+        # an extensions dict created here is shared with that copy, so the journal can read it.
+        scope.setdefault("extensions", {})
         started = time.perf_counter()
         status_holder = [500]
         extra_headers = [(k.lower().encode(), v.encode()) for k, v in vendor.response_headers().items()]

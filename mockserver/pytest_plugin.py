@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from .admin import InProcessAdmin
-from .app import build_app
-from .server import ServerThread
+if TYPE_CHECKING:
+    from .admin import InProcessAdmin
+    from .server import ServerThread
 
 
 @pytest.fixture(scope="session")
 def make_fake_server() -> Iterator[ServerThread]:
     """A session-wide server; most tests want :func:`fake_server`, which also resets it."""
+    # Imported here so that merely having the plugin installed costs a test run nothing.
+    from .app import build_app
+    from .server import ServerThread
+
     validate = os.environ.get("MOCKSERVER_VALIDATE_RESPONSES", "1") != "0"
     with ServerThread(build_app(validate_responses=validate)) as server:
         yield server

@@ -17,7 +17,8 @@ from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator
 from jsonschema import Draft4Validator, ValidationError
 from jsonschema.exceptions import best_match
-from starlette.types import Scope
+from connexion.exceptions import BadRequestProblem
+from starlette.types import Receive, Scope
 
 from .errors import INVALID_BODY, MALFORMED_BODY, Problem
 
@@ -32,6 +33,15 @@ class FieldAwareJSONBodyValidator(JSONRequestBodyValidator):
     @property
     def _validator(self) -> Any:
         return self._compiled
+
+    async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
+        try:
+            return await super().wrap_receive(receive, scope=scope)  # type: ignore[no-any-return]
+        except BadRequestProblem as exc:
+            # Connexion's own check for a required body that is absent (no Content-Length).
+            if self._required and not _has_body(scope):
+                raise Problem(400, MALFORMED_BODY, "the request body is missing", "body", "missing") from exc
+            raise
 
     async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
         raw = b"".join([chunk async for chunk in stream])
@@ -55,6 +65,13 @@ class FieldAwareJSONBodyValidator(JSONRequestBodyValidator):
         if error is None:
             return body
         raise describe(error)
+
+
+def _has_body(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            return value.strip() not in (b"", b"0")
+    return False
 
 
 def describe(error: ValidationError) -> Problem:
