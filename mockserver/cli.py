@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import signal
 import sys
 import warnings
 from collections.abc import Sequence
@@ -90,6 +91,9 @@ def _serve(args: argparse.Namespace) -> int:
     for name, url in describe_urls(f"http://{shown_host}:{port}", app).items():
         print(f"{name:<7} {url}")
     sys.stdout.flush()
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM and then re-raises the signal; a
+    # deliberate stop is a success, so both end in exit code 0.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with contextlib.suppress(KeyboardInterrupt):
         serve_forever(app, sock)
     return 0

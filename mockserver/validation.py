@@ -13,11 +13,11 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from connexion.datastructures import MediaTypeDict
+from connexion.exceptions import BadRequestProblem
 from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator
 from jsonschema import Draft4Validator, ValidationError
 from jsonschema.exceptions import best_match
-from connexion.exceptions import BadRequestProblem
 from starlette.types import Receive, Scope
 
 from .errors import INVALID_BODY, MALFORMED_BODY, Problem
@@ -36,7 +36,7 @@ class FieldAwareJSONBodyValidator(JSONRequestBodyValidator):
 
     async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
         try:
-            return await super().wrap_receive(receive, scope=scope)  # type: ignore[no-any-return]
+            return await super().wrap_receive(receive, scope=scope)
         except BadRequestProblem as exc:
             # Connexion's own check for a required body that is absent (no Content-Length).
             if self._required and not _has_body(scope):

@@ -44,7 +44,12 @@ def test_provider_states_are_listed_with_params(admin: Any) -> None:
     states = {s["state"]: s for s in admin.provider_states("vcita")}
     assert {"staff", "calendar_sync"} <= set(states)
     params = states["calendar_sync"]["params"]
-    assert params["provider"] == {"type": "string", "required": False, "default": "google_v3", "enum": ["google_v3", "outlook_v1.0"]}
+    assert params["provider"] == {
+        "type": "string",
+        "required": False,
+        "default": "google_v3",
+        "enum": ["google_v3", "outlook_v1.0"],
+    }
     assert params["enabled"]["default"] is True
     assert set(params) == {"provider", "account", "enabled", "staff_uid"}
 
@@ -73,7 +78,11 @@ def test_apply_state_returns_ids_and_tokens(admin: Any) -> None:
         (lambda a: a.add_fault("vcita", "noSuchOperation", status=500), 404, "unknown_operation"),
         (lambda a: a.add_fault("vcita", "connectExternalCalendar"), 400, "invalid_fault"),
         (lambda a: a.update_settings({"apis": {"vcita": {"error_envelope": "xml"}}}), 400, "invalid_settings"),
-        (lambda a: a.update_settings({"apis": {"vcita": {"rate_limits": {"nope": {"limit": 1}}}}}), 400, "invalid_settings"),
+        (
+            lambda a: a.update_settings({"apis": {"vcita": {"rate_limits": {"nope": {"limit": 1}}}}}),
+            400,
+            "invalid_settings",
+        ),
         (lambda a: a.update_settings({"apis": {"nope": {}}}), 404, "unknown_api"),
         (lambda a: a.reset("nope"), 404, "unknown_api"),
         (lambda a: a.state("nope"), 404, "unknown_api"),
@@ -153,7 +162,10 @@ def test_faults_force_status_in_vendor_envelope_then_expire(admin: Any, http: ht
     before = admin.state("vcita")
     failed = disconnect(http, data)
     assert failed.status_code == 503
-    assert failed.json() == {"status": "Error", "errors": [{"code": "internal_error", "message": "Fault injected through the control plane"}]}
+    assert failed.json() == {
+        "status": "Error",
+        "errors": [{"code": "internal_error", "message": "Fault injected through the control plane"}],
+    }
     assert admin.state("vcita") == before, "a faulted call must not touch state"
     assert admin.faults() == []
     assert disconnect(http, data).status_code == 200
@@ -198,5 +210,20 @@ def test_reset_one_api_or_everything(admin: Any, http: httpx.Client, fake_server
 def test_in_process_and_http_admin_have_the_same_methods() -> None:
     public = {name for name in dir(InProcessAdmin) if not name.startswith("_")}
     assert public <= {name for name in dir(HttpAdmin) if not name.startswith("_")}
-    assert public >= {"reset", "state", "provider_states", "apply_state", "mint_token", "requests", "clear_requests",
-                      "add_fault", "faults", "clear_faults", "settings", "update_settings", "clock", "advance_clock", "health"}
+    assert public >= {
+        "reset",
+        "state",
+        "provider_states",
+        "apply_state",
+        "mint_token",
+        "requests",
+        "clear_requests",
+        "add_fault",
+        "faults",
+        "clear_faults",
+        "settings",
+        "update_settings",
+        "clock",
+        "advance_clock",
+        "health",
+    }

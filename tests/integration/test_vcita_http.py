@@ -88,7 +88,9 @@ def test_admin_endpoint_recreates_the_prerequisite(client: httpx.Client, synced:
 
 def test_staff_token_cannot_use_admin_endpoint(client: httpx.Client, synced: dict[str, Any]) -> None:
     response = client.post(
-        SYNCS, json={"staff_uid": synced["staff_uid"], "provider": "google_v3"}, headers=bearer(synced["tokens"]["staff"])
+        SYNCS,
+        json={"staff_uid": synced["staff_uid"], "provider": "google_v3"},
+        headers=bearer(synced["tokens"]["staff"]),
     )
     assert (response.status_code, response.json()) == (401, CONTEXT)
 
@@ -103,10 +105,14 @@ def test_missing_or_unknown_token_is_doorkeeper_401(
     assert fake_admin.state("vcita") == before
 
 
-def test_token_of_another_business_is_401(client: httpx.Client, synced: dict[str, Any], fake_admin: InProcessAdmin) -> None:
+def test_token_of_another_business_is_401(
+    client: httpx.Client, synced: dict[str, Any], fake_admin: InProcessAdmin
+) -> None:
     other = fake_admin.apply_state("vcita", "staff")
     before = fake_admin.state("vcita")
-    response = client.put(f"{ITEMS}/disconnect", json=action(synced["staff_uid"]), headers=bearer(other["tokens"]["app"]))
+    response = client.put(
+        f"{ITEMS}/disconnect", json=action(synced["staff_uid"]), headers=bearer(other["tokens"]["app"])
+    )
     assert (response.status_code, response.json()) == (401, CONTEXT)
     assert fake_admin.state("vcita") == before
 
@@ -118,7 +124,9 @@ def test_expired_token_after_minting(client: httpx.Client, synced: dict[str, Any
 
 
 def test_unknown_staff(client: httpx.Client, synced: dict[str, Any]) -> None:
-    response = client.put(f"{ITEMS}/connect", json=action("0123456789abcdef"), headers=bearer(synced["tokens"]["staff"]))
+    response = client.put(
+        f"{ITEMS}/connect", json=action("0123456789abcdef"), headers=bearer(synced["tokens"]["staff"])
+    )
     assert response.status_code == 422
     assert response.json() == {
         "status": "Error",
@@ -138,17 +146,53 @@ def test_provider_mismatch(client: httpx.Client, synced: dict[str, Any]) -> None
 
 BAD_BODIES = [
     # (request kwargs, status, expected error item)
-    ({"json": {"calendar_sync": {"provider": "google_v3", "account": "a@b.c"}}}, 422, {"code": "missing", "field": "staff_uid", "message": "staff_uid is missing"}),
-    ({"json": {"staff_uid": "s", "calendar_sync": {"provider": "google_v3"}}}, 422, {"code": "missing", "field": "calendar_sync.account", "message": "calendar_sync.account is missing"}),
-    ({"json": {"staff_uid": 7, "calendar_sync": {"provider": "google_v3", "account": "a@b.c"}}}, 422, {"code": "invalid", "field": "staff_uid", "message": "staff_uid must be of type string"}),
-    ({"json": {"staff_uid": "s", "calendar_sync": {"provider": "icloud", "account": "a@b.c"}}}, 422, {"code": "invalid", "field": "calendar_sync.provider", "message": "calendar_sync.provider must be one of: google_v3, outlook_v1.0"}),
-    ({"json": {"staff_uid": "s", "calendar_sync": {"provider": "google_v3", "account": "a@b.c"}, "extra": 1}}, 422, {"code": "invalid", "field": "extra", "message": "extra is not a known field"}),
-    ({"json": ["not", "an", "object"]}, 422, {"code": "invalid", "field": "body", "message": "body must be of type object"}),
+    (
+        {"json": {"calendar_sync": {"provider": "google_v3", "account": "a@b.c"}}},
+        422,
+        {"code": "missing", "field": "staff_uid", "message": "staff_uid is missing"},
+    ),
+    (
+        {"json": {"staff_uid": "s", "calendar_sync": {"provider": "google_v3"}}},
+        422,
+        {"code": "missing", "field": "calendar_sync.account", "message": "calendar_sync.account is missing"},
+    ),
+    (
+        {"json": {"staff_uid": 7, "calendar_sync": {"provider": "google_v3", "account": "a@b.c"}}},
+        422,
+        {"code": "invalid", "field": "staff_uid", "message": "staff_uid must be of type string"},
+    ),
+    (
+        {"json": {"staff_uid": "s", "calendar_sync": {"provider": "icloud", "account": "a@b.c"}}},
+        422,
+        {
+            "code": "invalid",
+            "field": "calendar_sync.provider",
+            "message": "calendar_sync.provider must be one of: google_v3, outlook_v1.0",
+        },
+    ),
+    (
+        {"json": {"staff_uid": "s", "calendar_sync": {"provider": "google_v3", "account": "a@b.c"}, "extra": 1}},
+        422,
+        {"code": "invalid", "field": "extra", "message": "extra is not a known field"},
+    ),
+    (
+        {"json": ["not", "an", "object"]},
+        422,
+        {"code": "invalid", "field": "body", "message": "body must be of type object"},
+    ),
     ({"content": b"{not json", "headers": {"Content-Type": "application/json"}}, 400, None),
     ({"content": b'{"staff_uid": "\xff"}', "headers": {"Content-Type": "application/json"}}, 400, None),
-    ({"content": b"", "headers": {"Content-Type": "application/json"}}, 400, {"code": "missing", "field": "body", "message": "the request body is missing"}),
+    (
+        {"content": b"", "headers": {"Content-Type": "application/json"}},
+        400,
+        {"code": "missing", "field": "body", "message": "the request body is missing"},
+    ),
     ({"content": b"staff_uid=s", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}, 415, None),
-    ({"content": b"x" * (1024 * 1024 + 1), "headers": {"Content-Type": "application/json"}}, 413, {"code": "payload_too_large", "message": "the body is larger than 1048576 bytes"}),
+    (
+        {"content": b"x" * (1024 * 1024 + 1), "headers": {"Content-Type": "application/json"}},
+        413,
+        {"code": "payload_too_large", "message": "the body is larger than 1048576 bytes"},
+    ),
 ]
 
 
@@ -184,14 +228,22 @@ def test_bad_input_uses_success_false_variant_when_switched(
         "success": False,
         "errors": [{"code": "missing", "field": "calendar_sync", "message": "calendar_sync is missing"}],
     }
-    repeat = client.put(f"{ITEMS}/disconnect", json=action("0123456789abcdef"), headers=bearer(synced["tokens"]["staff"]))
-    assert repeat.json() == {"success": False, "errors": [{"code": "missing", "field": "staff", "message": "staff is not exists"}]}
+    repeat = client.put(
+        f"{ITEMS}/disconnect", json=action("0123456789abcdef"), headers=bearer(synced["tokens"]["staff"])
+    )
+    assert repeat.json() == {
+        "success": False,
+        "errors": [{"code": "missing", "field": "staff", "message": "staff is not exists"}],
+    }
 
 
 def test_unknown_path_and_wrong_method(client: httpx.Client, synced: dict[str, Any]) -> None:
     missing = client.put(f"{ITEMS}/nope", json={}, headers=bearer(synced["tokens"]["staff"]))
     assert missing.status_code == 404
-    assert missing.json() == {"status": "Error", "errors": [{"code": "not_found", "message": f"No such path: /vcita{ITEMS}/nope"}]}
+    assert missing.json() == {
+        "status": "Error",
+        "errors": [{"code": "not_found", "message": f"No such path: /vcita{ITEMS}/nope"}],
+    }
     for method in ("GET", "POST", "DELETE", "PATCH"):
         wrong = client.request(method, f"{ITEMS}/disconnect", headers=bearer(synced["tokens"]["staff"]))
         assert wrong.status_code == 405, method
@@ -199,7 +251,9 @@ def test_unknown_path_and_wrong_method(client: httpx.Client, synced: dict[str, A
         assert wrong.json()["errors"][0]["code"] == "method_not_allowed"
 
 
-def test_rate_limit_8_per_token_then_429(client: httpx.Client, synced: dict[str, Any], fake_admin: InProcessAdmin) -> None:
+def test_rate_limit_8_per_token_then_429(
+    client: httpx.Client, synced: dict[str, Any], fake_admin: InProcessAdmin
+) -> None:
     limits = fake_admin.settings()["apis"]["vcita"]["rate_limits"]
     assert limits == {"token": {"limit": 8, "window_seconds": 1.0}}
     # Same limit, a window long enough that a slow machine cannot straddle two windows.
@@ -218,12 +272,16 @@ def test_rate_limit_8_per_token_then_429(client: httpx.Client, synced: dict[str,
     assert client.put(f"{ITEMS}/connect", json=body, headers=headers).status_code == 422
 
 
-def test_rate_limits_can_be_switched_off_and_changed(client: httpx.Client, synced: dict[str, Any], fake_admin: InProcessAdmin) -> None:
+def test_rate_limits_can_be_switched_off_and_changed(
+    client: httpx.Client, synced: dict[str, Any], fake_admin: InProcessAdmin
+) -> None:
     headers = bearer(synced["tokens"]["staff"])
     body = action("0123456789abcdef")
     fake_admin.update_settings({"rate_limits": False})
     assert all(client.put(f"{ITEMS}/connect", json=body, headers=headers).status_code == 422 for _ in range(20))
-    fake_admin.update_settings({"rate_limits": True, "apis": {"vcita": {"rate_limits": {"token": {"limit": 2, "window_seconds": 3600}}}}})
+    fake_admin.update_settings(
+        {"rate_limits": True, "apis": {"vcita": {"rate_limits": {"token": {"limit": 2, "window_seconds": 3600}}}}}
+    )
     codes = [client.put(f"{ITEMS}/connect", json=body, headers=headers).status_code for _ in range(3)]
     assert codes == [422, 422, 429]
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from jsonschema import Draft4Validator
 
 from mockserver.clock import Clock, iso
+from mockserver.errors import Problem
 from mockserver.faults import FaultStore
 from mockserver.journal import Journal
 from mockserver.ratelimit import Limit, RateLimiter, retry_after_header
 from mockserver.routes import RouteTable, operation_ids
 from mockserver.specs import load_spec, spec_dir
 from mockserver.validation import FieldAwareJSONBodyValidator, describe
-from mockserver.errors import Problem
-from jsonschema import Draft4Validator
 
 
 def test_clock_advances_and_resets() -> None:

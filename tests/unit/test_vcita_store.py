@@ -9,8 +9,7 @@ import pytest
 from mockserver.clock import Clock
 from mockserver.errors import AdminError, VendorError
 from mockserver.vendor import Call
-from mockserver.vendors.vcita import VcitaVendor
-from mockserver.vendors.vcita import handlers
+from mockserver.vendors.vcita import VcitaVendor, handlers
 
 
 @pytest.fixture
@@ -97,7 +96,8 @@ def test_connect_refusals(
 def test_disable_keeps_binding(vendor: VcitaVendor) -> None:
     data = vendor.provider_states["calendar_sync"].apply({"provider": "google_v3", "enabled": True, "account": "a@b.c"})
     out = handlers.disable(
-        vendor, call(vendor, "disableExternalCalendar", action(data["staff_uid"], account="a@b.c"), data["tokens"]["app"])
+        vendor,
+        call(vendor, "disableExternalCalendar", action(data["staff_uid"], account="a@b.c"), data["tokens"]["app"]),
     )
     assert out.body["data"] | {"uid": None} == {
         "uid": None,
@@ -112,7 +112,9 @@ def test_other_business_staff_is_a_context_401(vendor: VcitaVendor) -> None:
     mine = vendor.provider_states["calendar_sync"].apply({"provider": "google_v3", "enabled": True})
     theirs = vendor.provider_states["calendar_sync"].apply({"provider": "google_v3", "enabled": True})
     with pytest.raises(VendorError) as raised:
-        handlers.connect(vendor, call(vendor, "connectExternalCalendar", action(theirs["staff_uid"]), mine["tokens"]["staff"]))
+        handlers.connect(
+            vendor, call(vendor, "connectExternalCalendar", action(theirs["staff_uid"]), mine["tokens"]["staff"])
+        )
     assert raised.value.status == 401
     assert raised.value.body == {"success": False, "errors": [{"code": "unauthorized", "message": "Unauthorized"}]}
 
@@ -151,7 +153,9 @@ def test_recreating_a_sync_replaces_it(vendor: VcitaVendor) -> None:
 
 def test_state_errors_and_snapshot_restore(vendor: VcitaVendor) -> None:
     with pytest.raises(AdminError):
-        vendor.provider_states["calendar_sync"].apply({"provider": "google_v3", "enabled": True, "staff_uid": "missing"})
+        vendor.provider_states["calendar_sync"].apply(
+            {"provider": "google_v3", "enabled": True, "staff_uid": "missing"}
+        )
     data = vendor.provider_states["calendar_sync"].apply({"provider": "google_v3", "enabled": True})
     snap = vendor.snapshot()
     vendor.store.syncs.clear()

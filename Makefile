@@ -1,0 +1,35 @@
+# One command to serve, one to test; each creates the virtual environment on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8080
+ARGS ?=
+
+.PHONY: serve test check pytest install clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## serve: start every fake and the control plane on 127.0.0.1:$(PORT) (Ctrl-C stops)
+serve: $(STAMP)
+	$(BIN)/mockserver serve --port $(PORT) $(ARGS)
+
+## test: lint, types, unit and integration tests (the gate CI runs)
+test: $(STAMP) check pytest
+
+check: $(STAMP)
+	$(BIN)/ruff check mockserver tests
+	$(BIN)/ruff format --check mockserver tests
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest tests -n 2 -q
+
+clean:
+	rm -rf $(VENV) build dist reports .hypothesis

@@ -1,0 +1,38 @@
+"""The pytest fixtures as another project uses them: installed plugin, no conftest."""
+
+from __future__ import annotations
+
+import pytest
+
+USER_SUITE = """
+import httpx
+
+ITEMS = "/business/scheduling/v1/external_calendar_items"
+
+
+def test_disconnect_against_the_fake(fake_server, fake_admin):
+    data = fake_admin.apply_state("vcita", "calendar_sync", {"account": "qa@example.com"})
+    response = httpx.put(
+        fake_server.url("vcita") + ITEMS + "/disconnect",
+        json={"staff_uid": data["staff_uid"], "calendar_sync": {"provider": "google_v3", "account": "qa@example.com"}},
+        headers={"Authorization": "Bearer " + data["tokens"]["staff"]},
+    )
+    assert response.status_code == 200
+    assert response.json()["data"]["enabled"] is False
+
+
+def test_each_test_starts_from_a_clean_fake(fake_admin):
+    assert fake_admin.state("vcita")["vcita"]["calendar_syncs"] == []
+    assert fake_admin.requests() == []
+
+
+def test_the_server_is_shared_by_the_session(make_fake_server, fake_server):
+    assert make_fake_server is fake_server
+    assert fake_server.url("admin").endswith("/__admin")
+"""
+
+
+def test_fixtures_work_in_a_suite_without_conftest(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_user_suite=USER_SUITE)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning")
+    result.assert_outcomes(passed=3)
