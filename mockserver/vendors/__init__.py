@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ..vendor import Vendor
+from .recall import RecallVendor
 from .vcita import VcitaVendor
 
-ALL_VENDORS: tuple[type[Vendor], ...] = (VcitaVendor,)
+ALL_VENDORS: tuple[type[Vendor], ...] = (VcitaVendor, RecallVendor)
 
-__all__ = ["ALL_VENDORS", "VcitaVendor"]
+__all__ = ["ALL_VENDORS", "RecallVendor", "VcitaVendor"]
