@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from ..vendor import Vendor
+from .calcom import CalcomVendor
 from .recall import RecallVendor
 from .vcita import VcitaVendor
 
-ALL_VENDORS: tuple[type[Vendor], ...] = (VcitaVendor, RecallVendor)
+ALL_VENDORS: tuple[type[Vendor], ...] = (VcitaVendor, RecallVendor, CalcomVendor)
 
-__all__ = ["ALL_VENDORS", "RecallVendor", "VcitaVendor"]
+__all__ = ["ALL_VENDORS", "CalcomVendor", "RecallVendor", "VcitaVendor"]
