@@ -1,0 +1,184 @@
+"""The pytest plugin: collects step files under ``contracts/`` and runs each as one test.
+
+``pytest contracts/ [--target NAME|URL] [--allow-destructive] [--targets-file PATH]``. YAML files
+below a directory named ``contracts`` (except ``targets.yaml``) and Markdown pages with front
+matter and ``steps`` blocks there are step files. Each becomes a ``pytest.Function`` whose
+function takes the ``contract_target`` and ``contract_run_options`` fixtures, so conftest files
+can override either.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .loader import MARKDOWN_SUFFIXES, STEP_FILE_SUFFIXES, StepFileError, is_step_page, load_step_file
+from .model import StepFile
+from .runner import RunOptions, StepFailure, run_step_file
+from .targets import SkipFile, Target, TargetConfigError, load_targets, make_target
+
+CONTRACTS_DIR = "contracts"
+TARGETS_FILE_NAMES = ("targets.yaml", "targets.yml")
+_MARKERS = pytest.StashKey[set[str]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("contracts", "contract step files (mockserver)")
+    group.addoption(
+        "--target",
+        default=None,
+        metavar="NAME|URL",
+        help="where contract step files run: a target in contracts/targets.yaml, or the URL of a "
+        "running `mockserver serve` (default: fake, the fakes in process)",
+    )
+    group.addoption(
+        "--allow-destructive",
+        action="store_true",
+        default=False,
+        help="run steps that change state (connect, disconnect, delete...) against real targets too",
+    )
+    group.addoption(
+        "--targets-file",
+        default=None,
+        metavar="PATH",
+        help="the targets file (default: contracts/targets.yaml under the rootdir or the current directory)",
+    )
+
+
+def targets_file(config: pytest.Config) -> Path | None:
+    """The targets file in use, if there is one."""
+    option = config.getoption("targets_file", None)
+    if option:
+        return Path(option)
+    for base in (config.rootpath, Path.cwd()):
+        for name in TARGETS_FILE_NAMES:
+            candidate = base / CONTRACTS_DIR / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "contract: a contract step file run by the mockserver harness")
+    config.addinivalue_line("markers", "destructive: a contract with steps that change state on the target")
+    config.stash[_MARKERS] = {"contract", "destructive"}
+    target = config.getoption("target", None)
+    if target and not target.startswith(("http://", "https://")):
+        try:
+            known = load_targets(targets_file(config)).targets
+        except TargetConfigError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        if target not in known:
+            raise pytest.UsageError(f"unknown target {target!r}; known: {', '.join(sorted(known))} (or a http:// URL)")
+
+
+def is_contract_path(file_path: Path) -> bool:
+    """Whether pytest should collect ``file_path`` as a step file."""
+    if CONTRACTS_DIR not in file_path.parent.parts:
+        return False
+    suffix = file_path.suffix.lower()
+    if suffix in STEP_FILE_SUFFIXES:
+        return file_path.name.lower() not in TARGETS_FILE_NAMES
+    return suffix in MARKDOWN_SUFFIXES and is_step_page(file_path)
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
+    if is_contract_path(file_path):
+        return ContractFile.from_parent(parent, path=file_path)
+    return None
+
+
+def _marker(config: pytest.Config, name: str) -> pytest.MarkDecorator:
+    registered = config.stash[_MARKERS]
+    if name not in registered:
+        config.addinivalue_line("markers", f"{name}: contract tag")
+        registered.add(name)
+    return getattr(pytest.mark, name)
+
+
+def _contract_function(step_file: StepFile) -> Callable[..., None]:
+    def run_contract(contract_target: Target, contract_run_options: RunOptions, request: pytest.FixtureRequest) -> None:
+        try:
+            run_step_file(step_file, contract_target, contract_run_options)
+        except SkipFile as exc:
+            pytest.skip(exc.reason)
+        except StepFailure as exc:
+            failed = [record.step.id for record in exc.report.failed]
+            request.node.user_properties.append(("failed_steps", ", ".join(failed) or "set-up"))
+            raise
+
+    return run_contract
+
+
+def _invalid_file(error: StepFileError) -> Callable[[], None]:
+    def invalid_step_file() -> None:
+        raise error
+
+    return invalid_step_file
+
+
+class ContractFile(pytest.File):
+    """One step file; collects one test."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        try:
+            step_file = load_step_file(self.path)
+        except StepFileError as exc:
+            item = ContractItem.from_parent(self, name=self.path.stem, callobj=_invalid_file(exc))
+            item.contract_line = exc.problems[0][0] if exc.problems else 1
+            yield item
+            return
+        item = ContractItem.from_parent(self, name=step_file.name, callobj=_contract_function(step_file))
+        item.contract_line = step_file.line
+        config = self.config
+        item.add_marker(_marker(config, "contract"))
+        item.add_marker(_marker(config, step_file.api))
+        for tag in step_file.tags:
+            item.add_marker(_marker(config, tag))
+        if step_file.has_destructive_steps:
+            item.add_marker(_marker(config, "destructive"))
+        if step_file.status == "skip":
+            item.add_marker(pytest.mark.skip(reason=step_file.skip_reason or "status: skip"))
+        yield item
+
+
+class ContractItem(pytest.Function):
+    """A step file as a test: its failures print the step report, not a Python traceback."""
+
+    contract_line: int = 1
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
+        if isinstance(excinfo.value, StepFailure):
+            return excinfo.value.render()
+        if isinstance(excinfo.value, StepFileError):
+            return f"invalid step file:\n{excinfo.value}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.contract_line - 1, f"contract {self.name}"
+
+
+@pytest.fixture(scope="session")
+def contract_target(request: pytest.FixtureRequest) -> Iterator[Target]:
+    """The target chosen with ``--target`` (default ``fake``), for the whole session."""
+    config = request.config
+    try:
+        targets = load_targets(targets_file(config))
+        shared = "PYTEST_XDIST_WORKER" in os.environ
+        target = make_target(config.getoption("target") or "fake", targets, shared=shared)
+    except TargetConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    try:
+        yield target
+    finally:
+        target.close()
+
+
+@pytest.fixture(scope="session")
+def contract_run_options(request: pytest.FixtureRequest) -> RunOptions:
+    """How step files run (``--allow-destructive``)."""
+    return RunOptions(allow_destructive=bool(request.config.getoption("allow_destructive")))

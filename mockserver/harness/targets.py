@@ -1,0 +1,466 @@
+"""Where step files run: the in-process fakes, a running ``mockserver serve``, or real endpoints.
+
+Targets are described in ``contracts/targets.yaml`` (see contracts/FORMAT.md); ``--target`` picks
+one by name, or takes the URL of a running ``mockserver serve`` directly.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jsonschema
+
+from ..admin import AdminError, HttpAdmin
+from .model import Given, StepFile
+from .templating import Scope, UndefinedVariable, render
+from .yamlsource import YamlSyntaxError, format_path, parse
+
+if TYPE_CHECKING:
+    from ..admin import Admin
+    from ..app import FakesApp
+    from ..server import ServerThread
+
+CONTROL_PLANE_API = "admin"
+DEFAULT_LOCAL_URL = "http://127.0.0.1:8080"
+
+
+class SkipFile(Exception):
+    """The file cannot run against this target (the reason says why)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class SetupError(Exception):
+    """Preparing the target for a file failed (an unknown provider state, bad params...)."""
+
+
+class TargetConfigError(ValueError):
+    """``targets.yaml`` is invalid, or names no such target."""
+
+
+_ENV_REF = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["env"],
+    "properties": {"env": {"type": "string"}},
+}
+_GIVEN = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["state"],
+    "properties": {
+        "state": {"type": "string"},
+        "api": {"type": "string"},
+        "as": {"type": "string"},
+        "params": {"type": "object"},
+    },
+}
+TARGETS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "apis": {
+            "description": "Per-API settings for every target.",
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"auth": {"type": "object", "additionalProperties": {"type": "string"}}},
+            },
+        },
+        "defaults": {
+            "description": "For targets with a control plane: what files that declare no given get.",
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"given": {"type": "array", "items": _GIVEN}, "variables": {"type": "object"}},
+            },
+        },
+        "targets": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["kind"],
+                "additionalProperties": False,
+                "properties": {
+                    "kind": {"enum": ["fake", "url", "real"]},
+                    "description": {"type": "string"},
+                    "url": {"type": "string"},
+                    "url_env": {"type": "string"},
+                    "retry": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {
+                            "attempts": {"type": "integer", "minimum": 0, "maximum": 10},
+                            "max_wait_seconds": {"type": "number", "minimum": 0},
+                        },
+                    },
+                    "apis": {
+                        "type": "object",
+                        "additionalProperties": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "properties": {
+                                "url": {"type": "string"},
+                                "url_env": {"type": "string"},
+                                "tokens": {"type": "object", "additionalProperties": {"type": "string"}},
+                                "given": {
+                                    "type": "object",
+                                    "additionalProperties": {
+                                        "type": "object",
+                                        "additionalProperties": {"anyOf": [_ENV_REF, {"not": {"type": "object"}}]},
+                                    },
+                                },
+                                "variables": {"type": "object"},
+                                "auth": {"type": "object", "additionalProperties": {"type": "string"}},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+@dataclass
+class ApiDefaults:
+    """What a control-plane target gives files of one API that declare no ``given``."""
+
+    given: tuple[Given, ...] = ()
+    variables: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TargetsConfig:
+    """A loaded ``targets.yaml``."""
+
+    targets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    auth: dict[str, dict[str, str]] = field(default_factory=dict)
+    defaults: dict[str, ApiDefaults] = field(default_factory=dict)
+    source: Path | None = None
+
+
+def builtin_targets() -> TargetsConfig:
+    """The targets that exist without a ``targets.yaml``: ``fake`` and ``local``."""
+    return TargetsConfig(
+        targets={
+            "fake": {"kind": "fake"},
+            "local": {"kind": "url", "url": DEFAULT_LOCAL_URL, "url_env": "MOCKSERVER_URL"},
+        }
+    )
+
+
+def load_targets(path: Path | str | None) -> TargetsConfig:
+    """Read ``targets.yaml`` (the built-in targets stay available unless it redefines them)."""
+    config = builtin_targets()
+    if path is None:
+        return config
+    path = Path(path)
+    try:
+        located = parse(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise TargetConfigError(f"{path}: cannot read: {exc}") from None
+    except YamlSyntaxError as exc:
+        raise TargetConfigError(f"{path}:{exc.line}: {exc.message}") from None
+    data = located.data or {}
+    errors = sorted(jsonschema.Draft202012Validator(TARGETS_SCHEMA).iter_errors(data), key=lambda e: list(e.path))
+    if errors:
+        error = errors[0]
+        where = tuple(error.absolute_path)
+        raise TargetConfigError(f"{path}:{located.line_of(where)}: {format_path(where)}: {error.message}")
+    config.source = path
+    config.targets.update(data.get("targets") or {})
+    config.auth = {api: dict(entry.get("auth") or {}) for api, entry in (data.get("apis") or {}).items()}
+    for api, entry in (data.get("defaults") or {}).items():
+        given = tuple(
+            Given(item["state"], item.get("api", api), item.get("as", item["state"]), dict(item.get("params") or {}), 0)
+            for item in entry.get("given") or []
+        )
+        config.defaults[api] = ApiDefaults(given, dict(entry.get("variables") or {}))
+    return config
+
+
+def _uses_control_plane(step_file: StepFile) -> bool:
+    return step_file.settings is not None or CONTROL_PLANE_API in step_file.apis
+
+
+class Target(ABC):
+    """Somewhere step files run. ``kind`` is ``fake``, ``url`` or ``real``."""
+
+    name: str
+    kind: str
+
+    def __init__(self, name: str, auth: Mapping[str, Mapping[str, str]] | None = None) -> None:
+        self.name = name
+        self._auth = {api: dict(formats) for api, formats in (auth or {}).items()}
+
+    @property
+    def is_real(self) -> bool:
+        """Real endpoints: destructive steps need an opt-in, 429s are retried."""
+        return self.kind == "real"
+
+    @abstractmethod
+    def base_url(self, api: str) -> str:
+        """The base URL of one API on this target (raises :class:`SkipFile` if there is none)."""
+
+    @abstractmethod
+    def prepare(self, step_file: StepFile, scope: Scope) -> dict[str, str]:
+        """Get the target ready for ``step_file``: fill ``scope`` with the given results.
+
+        Returns:
+            The named tokens the steps may send.
+
+        Raises:
+            SkipFile: the target cannot satisfy the file.
+            SetupError: preparing failed.
+        """
+
+    def variables(self, api: str) -> dict[str, Any]:
+        """Variables this target supplies to files of ``api`` (the file's own win)."""
+        return {}
+
+    def auth_format(self, api: str, scheme: str) -> str | None:
+        """How a credential is written for a security scheme (``"Token {token}"``), if configured."""
+        return self._auth.get(api, {}).get(scheme)
+
+    def retry_policy(self) -> tuple[int, float]:
+        """How many times a 429 is retried, and the longest ``Retry-After`` waited for."""
+        return 0, 0.0
+
+    def close(self) -> None:  # noqa: B027 - most targets hold nothing
+        """Release what the target holds."""
+
+
+def _given_tokens(result: Mapping[str, Any]) -> dict[str, str]:
+    tokens = result.get("tokens")
+    return {str(k): str(v) for k, v in tokens.items()} if isinstance(tokens, Mapping) else {}
+
+
+class ControlPlaneTarget(Target):
+    """A target with ``/__admin``: reset per file, rate limits off, provider states applied.
+
+    Args:
+        shared: other runs use the same server at the same time (pytest-xdist against one URL):
+            files are not reset, and files that change server-wide settings or call the control
+            plane are skipped.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        admin: Admin,
+        base: str,
+        defaults: Mapping[str, ApiDefaults] | None = None,
+        auth: Mapping[str, Mapping[str, str]] | None = None,
+        shared: bool = False,
+    ) -> None:
+        super().__init__(name, auth)
+        self.admin = admin
+        self.base = base.rstrip("/")
+        self.defaults = dict(defaults or {})
+        self.shared = shared
+
+    def base_url(self, api: str) -> str:
+        return f"{self.base}/__admin" if api == CONTROL_PLANE_API else f"{self.base}/{api}"
+
+    def variables(self, api: str) -> dict[str, Any]:
+        defaults = self.defaults.get(api)
+        return dict(defaults.variables) if defaults else {}
+
+    def prepare(self, step_file: StepFile, scope: Scope) -> dict[str, str]:
+        if self.shared and _uses_control_plane(step_file):
+            raise SkipFile(
+                f"changes server-wide settings or calls the control plane; not run while several "
+                f"workers share target {self.name!r}"
+            )
+        try:
+            if not self.shared:
+                self.admin.reset()
+            self.admin.update_settings({"rate_limits": False})
+            if step_file.settings is not None:
+                self.admin.update_settings(step_file.settings)
+        except AdminError as exc:
+            raise SetupError(f"settings: {exc.message}") from None
+        given = step_file.given
+        if not given and step_file.api in self.defaults:
+            given = self.defaults[step_file.api].given
+        tokens: dict[str, str] = {}
+        for entry in given:
+            label = f"given {entry.name!r} ({entry.api}/{entry.state})"
+            try:
+                params = render(entry.params, scope)
+                result = self.admin.apply_state(entry.api, entry.state, params)
+            except UndefinedVariable as exc:
+                raise SetupError(f"{label}: {exc}") from None
+            except AdminError as exc:
+                raise SetupError(f"{label}: {exc.message}") from None
+            scope.add_given(entry.name, result)
+            tokens.update(_given_tokens(result))
+        return tokens
+
+    def close(self) -> None:
+        close = getattr(self.admin, "close", None)
+        if callable(close):
+            close()
+
+
+class FakeTarget(ControlPlaneTarget):
+    """The fakes in this process, served on a free loopback port from a background thread.
+
+    Args:
+        app: the app to serve (default: every fake, response validation on).
+    """
+
+    kind = "fake"
+
+    def __init__(
+        self,
+        name: str = "fake",
+        app: FakesApp | None = None,
+        defaults: Mapping[str, ApiDefaults] | None = None,
+        auth: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
+        from ..app import build_app
+        from ..server import ServerThread
+
+        self.server: ServerThread = ServerThread(app or build_app(validate_responses=True)).start()
+        super().__init__(name, self.server.app.admin, self.server.base_url, defaults, auth)
+
+    def close(self) -> None:
+        self.server.stop()
+
+
+class UrlTarget(ControlPlaneTarget):
+    """A ``mockserver serve`` running elsewhere, driven through its ``/__admin`` over HTTP."""
+
+    kind = "url"
+
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        defaults: Mapping[str, ApiDefaults] | None = None,
+        auth: Mapping[str, Mapping[str, str]] | None = None,
+        shared: bool = False,
+    ) -> None:
+        super().__init__(name, HttpAdmin(url), url, defaults, auth, shared)
+
+
+class RealTarget(Target):
+    """Real endpoints: a base URL per API, tokens and given values from the environment.
+
+    Args:
+        apis: per API ``url``/``url_env``, ``tokens`` (name -> environment variable), ``given``
+            (state name -> the values that stand for its result), ``variables``, ``auth``.
+        retry: ``attempts`` and ``max_wait_seconds`` for 429 answers.
+    """
+
+    kind = "real"
+
+    def __init__(
+        self,
+        name: str,
+        apis: Mapping[str, Mapping[str, Any]],
+        auth: Mapping[str, Mapping[str, str]] | None = None,
+        retry: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        merged = {api: dict(formats) for api, formats in (auth or {}).items()}
+        for api, entry in apis.items():
+            merged.setdefault(api, {}).update(entry.get("auth") or {})
+        super().__init__(name, merged)
+        self.apis = {api: dict(entry) for api, entry in apis.items()}
+        self.environ = os.environ if environ is None else environ
+        retry = retry or {}
+        self._retry = (int(retry.get("attempts", 3)), float(retry.get("max_wait_seconds", 30.0)))
+
+    def retry_policy(self) -> tuple[int, float]:
+        return self._retry
+
+    def _api(self, api: str) -> dict[str, Any]:
+        if api not in self.apis:
+            if api == CONTROL_PLANE_API:
+                raise SkipFile(f"needs a control plane; target {self.name!r} is a real endpoint without one")
+            raise SkipFile(f"target {self.name!r} has no base URL for api {api!r}")
+        return self.apis[api]
+
+    def base_url(self, api: str) -> str:
+        entry = self._api(api)
+        url = self.environ.get(entry["url_env"]) if entry.get("url_env") else None
+        url = url or entry.get("url")
+        if not url:
+            raise SkipFile(f"target {self.name!r}: environment variable {entry.get('url_env')} is not set")
+        return str(url).rstrip("/")
+
+    def variables(self, api: str) -> dict[str, Any]:
+        return dict(self.apis.get(api, {}).get("variables") or {})
+
+    def _value(self, value: Any, label: str) -> Any:
+        if isinstance(value, Mapping) and "env" in value:
+            found = self.environ.get(value["env"])
+            if found is None:
+                raise SkipFile(f"{label}: environment variable {value['env']} is not set")
+            return found
+        return value
+
+    def prepare(self, step_file: StepFile, scope: Scope) -> dict[str, str]:
+        if step_file.settings is not None:
+            raise SkipFile(f"changes control-plane settings; target {self.name!r} has no control plane")
+        for api in step_file.apis:
+            self.base_url(api)
+        for entry in step_file.given:
+            values = (self._api(entry.api).get("given") or {}).get(entry.state)
+            if values is None:
+                raise SkipFile(
+                    f"target {self.name!r} cannot satisfy given {entry.name!r} ({entry.api}/{entry.state}): "
+                    "targets.yaml holds no values for it"
+                )
+            label = f"given {entry.name!r} ({entry.api}/{entry.state})"
+            scope.add_given(entry.name, {key: self._value(value, label) for key, value in values.items()})
+        tokens: dict[str, str] = {}
+        missing: dict[str, str] = {}
+        for api in step_file.apis:
+            for token_name, variable in (self.apis[api].get("tokens") or {}).items():
+                value = self.environ.get(variable)
+                if value is None:
+                    missing.setdefault(token_name, variable)
+                else:
+                    tokens.setdefault(token_name, value)
+        for step in (*step_file.steps, *step_file.finally_steps):
+            if step.token is not None and step.token.name in missing and step.token.name not in tokens:
+                raise SkipFile(
+                    f"token {step.token.name!r} comes from environment variable {missing[step.token.name]}, which is not set"
+                )
+        return tokens
+
+
+def make_target(spec: str, config: TargetsConfig, shared: bool = False) -> Target:
+    """The target named ``spec`` in ``config``, or a URL target for ``http(s)://...``.
+
+    Args:
+        shared: several test processes use the same target at once (pytest-xdist).
+    """
+    if spec.startswith(("http://", "https://")):
+        return UrlTarget(spec, spec, config.defaults, config.auth, shared)
+    entry = config.targets.get(spec)
+    if entry is None:
+        known = ", ".join(sorted(config.targets))
+        raise TargetConfigError(f"unknown target {spec!r}; known: {known} (or a http:// URL)")
+    kind = entry["kind"]
+    if kind == "fake":
+        return FakeTarget(spec, defaults=config.defaults, auth=config.auth)
+    if kind == "url":
+        url = (os.environ.get(entry["url_env"]) if entry.get("url_env") else None) or entry.get("url")
+        if not url:
+            raise TargetConfigError(f"target {spec!r} has no url (set {entry.get('url_env') or 'url'})")
+        return UrlTarget(spec, url, config.defaults, config.auth, shared)
+    return RealTarget(spec, entry.get("apis") or {}, config.auth, entry.get("retry"))
