@@ -1,0 +1,32 @@
+"""The listening socket the fakes are served from."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from mockserver.server import PortInUse, bind_socket
+
+
+def test_listening_socket_is_tcp_so_accepted_connections_get_nodelay() -> None:
+    # asyncio sets TCP_NODELAY only on accepted sockets whose proto is IPPROTO_TCP; without it
+    # each response waited about 40 ms for a delayed ACK.
+    sock = bind_socket("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        client = socket.create_connection(sock.getsockname()[:2])
+        accepted, _ = sock.accept()
+        with client, accepted:
+            assert accepted.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
+
+
+def test_port_in_use_is_reported() -> None:
+    sock = bind_socket("127.0.0.1", 0)
+    try:
+        with pytest.raises(PortInUse, match=r"cannot listen on 127\.0\.0\.1"):
+            bind_socket("127.0.0.1", sock.getsockname()[1])
+    finally:
+        sock.close()
