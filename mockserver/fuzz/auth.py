@@ -1,0 +1,87 @@
+"""Credentials on generated requests, through Schemathesis' own auth hook.
+
+Auth set with ``@schema.auth()`` counts as explicit, so Schemathesis' ``ignored_auth`` check can
+still strip or spoil it and expect a 401; a header written in a ``before_call`` hook would count
+as generated data and turn that check into noise.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from schemathesis import AuthContext, Case
+from schemathesis.schemas import BaseSchema
+
+from .setups import Credential
+from .spec import operations, security_schemes
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One credential as it goes on the wire: a header and its value."""
+
+    header: str
+    value: str
+
+
+class MissingCredential(LookupError):
+    """A credential the API needs has no value on this target."""
+
+
+def placement(scheme: Mapping[str, Any], token: str) -> Placement:
+    """Where a security scheme carries ``token`` (already prefixed)."""
+    kind = scheme.get("type")
+    if kind == "http" and str(scheme.get("scheme", "")).lower() == "bearer":
+        return Placement("Authorization", f"Bearer {token}")
+    if kind == "http" and str(scheme.get("scheme", "")).lower() == "basic":
+        encoded = base64.b64encode(token.encode()).decode() if ":" in token else token
+        return Placement("Authorization", f"Basic {encoded}")
+    if kind == "apiKey" and scheme.get("in") == "header":
+        return Placement(str(scheme["name"]), token)
+    raise ValueError(f"unsupported security scheme for fuzzing: {dict(scheme)!r}")
+
+
+def assign(
+    spec: Mapping[str, Any], credentials: Iterable[Credential], tokens: Mapping[str, str]
+) -> dict[str, Placement]:
+    """operationId -> the credential it is called with.
+
+    Each credential goes to the operations that accept its scheme (optionally narrowed to its
+    own list); an operation claimed by an earlier credential keeps that one.
+    """
+    schemes = security_schemes(spec)
+    assigned: dict[str, Placement] = {}
+    for credential in credentials:
+        if credential.scheme not in schemes:
+            raise ValueError(f"unknown security scheme {credential.scheme!r}")
+        token = tokens.get(credential.role)
+        if token is None:
+            raise MissingCredential(credential.role)
+        wire = placement(schemes[credential.scheme], credential.prefix + token)
+        for operation in operations(spec):
+            if operation.operation_id in assigned:
+                continue
+            if credential.operations and operation.operation_id not in credential.operations:
+                continue
+            if any(credential.scheme in requirement for requirement in operation.security):
+                assigned[operation.operation_id] = wire
+    return assigned
+
+
+def install(schema: BaseSchema, assigned: Mapping[str, Placement]) -> None:
+    """Register one auth provider on ``schema`` that signs each operation as ``assigned`` says."""
+    table = dict(assigned)
+
+    class TargetCredentials:
+        """The target's credential for the operation being called (None: send no auth)."""
+
+        def get(self, case: Case, context: AuthContext) -> Placement | None:
+            return table.get(str(context.operation.definition.raw.get("operationId")))
+
+        def set(self, case: Case, data: Placement, context: AuthContext) -> None:
+            case.headers[data.header] = data.value
+
+    schema.auth(refresh_interval=None)(TargetCredentials)

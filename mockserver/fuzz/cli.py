@@ -1,0 +1,124 @@
+"""``mockserver fuzz``: Schemathesis over the bundled specs, from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+EPILOG = """\
+examples:
+  mockserver fuzz                                    every fake and the control plane, CI profile
+  mockserver fuzz --api vcita --profile deep         one API, the deeper profile
+  mockserver fuzz --target http://127.0.0.1:8080     a running `mockserver serve` (resets each API it fuzzes)
+  mockserver fuzz --seed 7 --max-examples 50 --report junit --report-path reports/fuzz.xml
+
+exit codes: 0 every check passed; 1 a check failed or a run errored; 2 bad arguments or unusable target.
+"""
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``fuzz`` subcommand to ``mockserver``'s subparsers; returns its parser."""
+    from .profiles import PROFILES
+
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "fuzz",
+        help="property-based contract runs (Schemathesis) over the bundled specs",
+        description=(
+            "Run Schemathesis (examples, coverage, fuzzing and stateful phases; every default check) "
+            "over each API's bundled spec and print, per API, the operations and examples exercised "
+            "and the failures per check."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--api",
+        action="append",
+        metavar="NAME",
+        help="an API to fuzz (repeatable; default: every served fake, then the control plane 'admin')",
+    )
+    parser.add_argument(
+        "--target",
+        default="fake",
+        metavar="NAME|URL",
+        help="'fake' (in process, default) or the URL of a running mockserver",
+    )
+    parser.add_argument(
+        "--profile", choices=sorted(PROFILES), default="ci", help="generation budget (default: %(default)s)"
+    )
+    parser.add_argument("--max-examples", type=int, metavar="N", help="examples per operation and phase")
+    parser.add_argument("--seed", type=int, metavar="N", help="fix the seed (the ci profile already does)")
+    parser.add_argument("--report", choices=["junit"], help="also write a report file")
+    parser.add_argument(
+        "--report-path",
+        type=Path,
+        default=Path("reports/fuzz-junit.xml"),
+        metavar="FILE",
+        help="where --report writes (default: %(default)s)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="print only the summary and the APIs that failed")
+    parser.set_defaults(handler=run_command)
+    return parser
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Handle ``mockserver fuzz``."""
+    from .profiles import PROFILES
+    from .report import junit_xml, summary_table
+    from .runner import fuzzable_apis, run_api
+    from .setups import SETUPS
+    from .targets import TargetError, resolve_target
+
+    # Connexion logs every undeclared query parameter a fuzzer sends at ERROR level.
+    logging.getLogger("connexion").setLevel(logging.CRITICAL)
+    if args.max_examples is not None and args.max_examples < 1:
+        print("mockserver fuzz: --max-examples must be at least 1", file=sys.stderr)
+        return 2
+    profile = PROFILES[args.profile].with_overrides(max_examples=args.max_examples, seed=args.seed)
+    try:
+        target = resolve_target(args.target)
+    except TargetError as exc:
+        print(f"mockserver fuzz: {exc}", file=sys.stderr)
+        return 2
+    if args.api:
+        unknown = [api for api in args.api if api not in SETUPS]
+        if unknown:
+            print(f"mockserver fuzz: unknown api {', '.join(unknown)}; known: {', '.join(SETUPS)}", file=sys.stderr)
+            return 2
+        apis = list(dict.fromkeys(args.api))
+    else:
+        try:
+            apis = fuzzable_apis(target.served_apis())
+        except TargetError as exc:
+            print(f"mockserver fuzz: {exc}", file=sys.stderr)
+            return 2
+    reports = []
+    uncovered = []
+    for api in apis:
+        setup = SETUPS.get(api)
+        if setup is None:
+            # A served fake the runner cannot prepare is a gap, not a pass.
+            print(f"== {api}: NOT FUZZED (no fuzz set-up for it)", flush=True)
+            uncovered.append(api)
+            continue
+        reason = target.skip_reason(setup)
+        if reason is not None:
+            print(f"== {api}: skipped ({reason})", flush=True)
+            continue
+        try:
+            report = run_api(api, target, profile)
+        except TargetError as exc:
+            print(f"mockserver fuzz: {exc}", file=sys.stderr)
+            return 2
+        if not (args.quiet and report.ok):
+            print(report.format(), end="\n\n", flush=True)
+        reports.append(report)
+    print(summary_table(reports))
+    if args.report == "junit":
+        args.report_path.parent.mkdir(parents=True, exist_ok=True)
+        args.report_path.write_text(junit_xml(reports), encoding="utf-8")
+        print(f"junit report: {args.report_path}")
+    return 0 if all(report.ok for report in reports) and not uncovered else 1
