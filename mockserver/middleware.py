@@ -38,17 +38,36 @@ class FakesMiddleware:
         # an extensions dict created here is shared with that copy, so the journal can read it.
         scope.setdefault("extensions", {})
         started = time.perf_counter()
-        status_holder = [500]
+        recorded = False
         extra_headers = [(k.lower().encode(), v.encode()) for k, v in vendor.response_headers().items()]
+
+        def record(status: int) -> None:
+            nonlocal recorded
+            recorded = True
+            routing = scope["extensions"].get("connexion_routing", {})
+            self.runtime.journal.record(
+                {
+                    "time": iso(self.runtime.clock.now()),
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "query": scope.get("query_string", b"").decode("latin-1"),
+                    "api": vendor.name,
+                    "operationId": routing.get("operation_id"),
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                }
+            )
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                status_holder[0] = message["status"]
                 if extra_headers:
                     present = {name for name, _ in message.get("headers", [])}
                     message["headers"] = list(message.get("headers", [])) + [
                         h for h in extra_headers if h[0] not in present
                     ]
+                # Journal before the response goes out, so a client that reads the journal right
+                # after its response always finds its own request there.
+                record(message["status"])
             await send(message)
 
         try:
@@ -58,19 +77,8 @@ class FakesMiddleware:
                 return
             await self.app(scope, self._capped(receive), send_wrapper)
         finally:
-            routing = scope.get("extensions", {}).get("connexion_routing", {})
-            self.runtime.journal.record(
-                {
-                    "time": iso(self.runtime.clock.now()),
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "query": scope.get("query_string", b"").decode("latin-1"),
-                    "api": vendor.name,
-                    "operationId": routing.get("operation_id"),
-                    "status": status_holder[0],
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                }
-            )
+            if not recorded:  # the request died before a response was started
+                record(500)
 
     def _capped(self, receive: Receive) -> Receive:
         seen = 0

@@ -88,7 +88,13 @@ def install(app: AsyncApp, runtime: Runtime) -> None:
             # Connexion answers 405 only from the first matching route; the spec knows better.
             if isinstance(exc, HTTPException) and exc.status_code == 404 and allowed:
                 exc = HTTPException(405)
-            rendered = exc if isinstance(exc, VendorError) else vendor.render(to_problem(exc, path, allowed), path)
+            if isinstance(exc, VendorError):
+                rendered = exc
+            else:
+                problem = to_problem(exc, path, allowed)
+                if problem.kind == errors.METHOD_NOT_ALLOWED:
+                    problem.value = request.method  # some envelopes name it ('Method "GET" not allowed.')
+                rendered = vendor.render(problem, path)
             return json_response(rendered.status, rendered.body, rendered.headers)
         if isinstance(exc, AdminError):
             return json_response(exc.status, {"error": {"code": exc.code, "message": exc.message}})
