@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import signal
 import sys
 import warnings
@@ -28,6 +29,19 @@ seed file (YAML):
       params: {provider: google_v3}
 
 exit codes: 0 stopped with Ctrl-C or SIGTERM; 2 bad arguments, unusable seed file or port in use.
+"""
+
+CONTRACTS_EPILOG = """\
+Every argument is handed to pytest, so -k, -m, -x, -n (pytest-xdist) and --junitxml work as usual.
+Without PATHS the suites under ./contracts run. The step-file format: contracts/FORMAT.md.
+
+examples:
+  mockserver contracts                                  # every suite against the fakes in process
+  mockserver contracts contracts/vcita -k disconnect
+  mockserver contracts --target http://127.0.0.1:8080  # a running `mockserver serve`
+  mockserver contracts --target production --allow-destructive --junitxml out/contracts.xml
+
+exit codes: pytest's (0 all passed, 1 some failed, 2 interrupted, 4 usage error, 5 nothing collected).
 """
 
 
@@ -57,7 +71,38 @@ def build_parser() -> argparse.ArgumentParser:
         help="check every fake response against its spec (a violation answers 500 FAKE_RESPONSE_INVALID)",
     )
     serve.set_defaults(handler=_serve)
+
+    contracts = commands.add_parser(
+        "contracts",
+        help="run the contract suites (step files) under pytest",
+        description="Run contract step files under pytest against the fakes, a served URL or real endpoints.",
+        epilog=CONTRACTS_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage="mockserver contracts [PATHS] [--target NAME|URL] [--allow-destructive] [--targets-file PATH] "
+        "[pytest args]",
+    )
+    contracts.add_argument("paths", nargs="*", metavar="PATHS", help="step files or folders (default: contracts)")
+    contracts.add_argument(
+        "--target",
+        metavar="NAME|URL",
+        help="a target in contracts/targets.yaml, or the URL of a running `mockserver serve` (default: fake)",
+    )
+    contracts.add_argument(
+        "--allow-destructive", action="store_true", help="run steps that change state against real targets too"
+    )
+    contracts.add_argument("--targets-file", metavar="PATH", help="another targets file")
+    contracts.set_defaults(handler=None)
     return parser
+
+
+def run_contracts(pytest_args: Sequence[str]) -> int:
+    """``mockserver contracts``: pytest with the contract plugin; the suites in ./contracts by default."""
+    import pytest
+
+    args = ["-o", "testpaths=contracts", *pytest_args]
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        args[:0] = ["-p", "mockserver.harness.plugin"]
+    return int(pytest.main(args))
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -103,6 +148,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mockserver`` console script."""
     # Starlette 1.x warns when connexion imports its test client; it means nothing to CLI users.
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["contracts"] and not {"-h", "--help"} & set(argv[1:]):
+        # Everything after the command is pytest's; argparse would misread options with values.
+        return run_contracts(argv[1:])
     args = build_parser().parse_args(argv)
     return int(args.handler(args))
 
