@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from schemathesis import AuthContext, Case
@@ -27,10 +27,6 @@ class Placement:
     value: str
 
 
-class MissingCredential(LookupError):
-    """A credential the API needs has no value on this target."""
-
-
 def placement(scheme: Mapping[str, Any], token: str) -> Placement:
     """Where a security scheme carries ``token`` (already prefixed)."""
     kind = scheme.get("type")
@@ -44,31 +40,38 @@ def placement(scheme: Mapping[str, Any], token: str) -> Placement:
     raise ValueError(f"unsupported security scheme for fuzzing: {dict(scheme)!r}")
 
 
-def assign(
-    spec: Mapping[str, Any], credentials: Iterable[Credential], tokens: Mapping[str, str]
-) -> dict[str, Placement]:
-    """operationId -> the credential it is called with.
+@dataclass
+class Assignment:
+    """Which credential each operation is called with, and which lack one on this target."""
+
+    placements: dict[str, Placement] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+    """operationId -> the role whose token the target does not have."""
+
+
+def assign(spec: Mapping[str, Any], credentials: Iterable[Credential], tokens: Mapping[str, str]) -> Assignment:
+    """Give each operation its credential.
 
     Each credential goes to the operations that accept its scheme (optionally narrowed to its
     own list); an operation claimed by an earlier credential keeps that one.
     """
     schemes = security_schemes(spec)
-    assigned: dict[str, Placement] = {}
+    result = Assignment()
     for credential in credentials:
         if credential.scheme not in schemes:
             raise ValueError(f"unknown security scheme {credential.scheme!r}")
         token = tokens.get(credential.role)
-        if token is None:
-            raise MissingCredential(credential.role)
-        wire = placement(schemes[credential.scheme], credential.prefix + token)
+        wire = placement(schemes[credential.scheme], credential.prefix + token) if token is not None else None
         for operation in operations(spec):
-            if operation.operation_id in assigned:
-                continue
-            if credential.operations and operation.operation_id not in credential.operations:
+            claimed = operation.operation_id in result.placements or operation.operation_id in result.missing
+            if claimed or (credential.operations and operation.operation_id not in credential.operations):
                 continue
             if any(credential.scheme in requirement for requirement in operation.security):
-                assigned[operation.operation_id] = wire
-    return assigned
+                if wire is None:
+                    result.missing[operation.operation_id] = credential.role
+                else:
+                    result.placements[operation.operation_id] = wire
+    return result
 
 
 def install(schema: BaseSchema, assigned: Mapping[str, Placement]) -> None:
@@ -82,6 +85,9 @@ def install(schema: BaseSchema, assigned: Mapping[str, Placement]) -> None:
             return table.get(str(context.operation.definition.raw.get("operationId")))
 
         def set(self, case: Case, data: Placement, context: AuthContext) -> None:
-            case.headers[data.header] = data.value
+            # Security parameters are not generated (see runner.build_config), so a value already
+            # there came from an OpenAPI link (Recall's authenticate -> user): the link wins.
+            if data.header not in case.headers:
+                case.headers[data.header] = data.value
 
     schema.auth(refresh_interval=None)(TargetCredentials)

@@ -44,7 +44,18 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         "--target",
         default="fake",
         metavar="NAME|URL",
-        help="'fake' (in process, default) or the URL of a running mockserver",
+        help="'fake' (in process, default), a target in the targets file, or the URL of a running mockserver",
+    )
+    parser.add_argument(
+        "--targets-file",
+        type=Path,
+        metavar="PATH",
+        help="the contract targets file (default: contracts/targets.yaml in the current directory, if any)",
+    )
+    parser.add_argument(
+        "--allow-destructive",
+        action="store_true",
+        help="on a real target, also call operations that change state (connect, disconnect, delete...)",
     )
     parser.add_argument(
         "--profile", choices=sorted(PROFILES), default="ci", help="generation budget (default: %(default)s)"
@@ -79,7 +90,7 @@ def run_command(args: argparse.Namespace) -> int:
         return 2
     profile = PROFILES[args.profile].with_overrides(max_examples=args.max_examples, seed=args.seed)
     try:
-        target = resolve_target(args.target)
+        target = resolve_target(args.target, args.targets_file or _default_targets_file())
     except TargetError as exc:
         print(f"mockserver fuzz: {exc}", file=sys.stderr)
         return 2
@@ -109,7 +120,7 @@ def run_command(args: argparse.Namespace) -> int:
             print(f"== {api}: skipped ({reason})", flush=True)
             continue
         try:
-            report = run_api(api, target, profile)
+            report = run_api(api, target, profile, allow_destructive=args.allow_destructive)
         except TargetError as exc:
             print(f"mockserver fuzz: {exc}", file=sys.stderr)
             return 2
@@ -122,3 +133,8 @@ def run_command(args: argparse.Namespace) -> int:
         args.report_path.write_text(junit_xml(reports), encoding="utf-8")
         print(f"junit report: {args.report_path}")
     return 0 if all(report.ok for report in reports) and not uncovered else 1
+
+
+def _default_targets_file() -> Path | None:
+    candidate = Path("contracts") / "targets.yaml"
+    return candidate if candidate.is_file() else None

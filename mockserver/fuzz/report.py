@@ -62,6 +62,8 @@ class ApiReport:
     phases: dict[str, str] = field(default_factory=dict)
     links: int = 0
     stateful_scenarios: int = 0
+    left_out: dict[str, str] = field(default_factory=dict)
+    """Operations not called on this target, and why."""
     switches: list[str] = field(default_factory=list)
     """Checks the spec narrows or turns off, as ``operation: check (reason)``."""
     duration: float = 0.0
@@ -110,6 +112,9 @@ class ApiReport:
             lines.append(
                 f"   {name:<{check_width}}  {tally.passed:>8}  {tally.failed:>6}  {distinct.get(name, 0):>17}{errored}"
             )
+        if self.left_out:
+            lines.append("   left out on this target:")
+            lines += [f"     {label}: {reason}" for label, reason in self.left_out.items()]
         if self.switches:
             lines.append("   narrowed by the spec:")
             lines += [f"     {switch}" for switch in self.switches]

@@ -17,7 +17,7 @@ from .profiles import Profile
 from .report import ApiReport
 from .setups import SETUPS, Known
 from .spec import check_switches, operations
-from .targets import Endpoint, FuzzTarget, TargetError
+from .targets import Endpoint, FuzzTarget, TargetError, changes_state
 
 
 def fuzzable_apis(served: list[str]) -> list[str]:
@@ -26,7 +26,11 @@ def fuzzable_apis(served: list[str]) -> list[str]:
 
 
 def build_config(
-    spec: Mapping[str, Any], endpoint: Endpoint, profile: Profile, known: tuple[Known, ...]
+    spec: Mapping[str, Any],
+    endpoint: Endpoint,
+    profile: Profile,
+    known: tuple[Known, ...] = (),
+    left_out: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The Schemathesis configuration (in ``schemathesis.toml`` form) for one run."""
     config: dict[str, Any] = {
@@ -35,18 +39,28 @@ def build_config(
         "workers": 1,
         # Schemathesis' learning cache would carry one run's findings into the next.
         "cache": {"enabled": False},
-        "generation": {"max-examples": profile.max_examples, "database": profile.database},
+        "generation": {
+            "max-examples": profile.max_examples,
+            "database": profile.database,
+            # Random credentials would only be replaced by the target's; leaving them out lets a
+            # credential an OpenAPI link supplies (a freshly minted token) reach the request.
+            "with-security-parameters": False,
+        },
         "phases": {"stateful": {"max-steps": profile.stateful_steps}},
     }
     if profile.seed is not None:
         config["seed"] = profile.seed
+    entries: list[dict[str, Any]] = [
+        {"include-operation-id": operation_id, "enabled": False} for operation_id in (left_out or {})
+    ]
     by_operation: dict[str, dict[str, Any]] = {}
     for switch in check_switches(spec):
         by_operation.setdefault(switch.operation_id, {})[switch.check] = dict(switch.config)
-    if by_operation:
-        config["operations"] = [
-            {"include-operation-id": operation_id, "checks": checks} for operation_id, checks in by_operation.items()
-        ]
+    entries += [
+        {"include-operation-id": operation_id, "checks": checks} for operation_id, checks in by_operation.items()
+    ]
+    if entries:
+        config["operations"] = entries
     values = endpoint.prepared.values
     offered = [item for item in known if item.name in values]
     if offered:
@@ -66,17 +80,35 @@ def run_endpoint(
     *,
     placements: Mapping[str, auth.Placement],
     known: tuple[Known, ...] = (),
+    left_out: Mapping[str, str] | None = None,
     target_name: str = "fake",
 ) -> ApiReport:
-    """Run Schemathesis over ``spec`` at ``endpoint`` and report what it found."""
+    """Run Schemathesis over ``spec`` at ``endpoint`` and report what it found.
+
+    Args:
+        spec: the OpenAPI document.
+        endpoint: where requests go (an ASGI app in process, or a base URL).
+        profile: the generation budget.
+        placements: operationId -> the credential it is called with.
+        known: values that exist on the target, offered to the generator.
+        left_out: operationId -> why it is not called at all on this target.
+        target_name: shown in the report.
+    """
+    left_out = dict(left_out or {})
     report = ApiReport(api=endpoint.api, target=target_name, profile=profile.name, seed=profile.seed)
     for operation in operations(spec):
-        report.operations[operation.label] = Counter()
+        if operation.operation_id in left_out:
+            report.left_out[operation.label] = left_out[operation.operation_id]
+        else:
+            report.operations[operation.label] = Counter()
     report.switches = [
-        f"{switch.operation_id}: {switch.check} {dict(switch.config)} - {switch.reason}"
+        f"{switch.operation_id}: {switch.check} {describe_switch(switch.config)} - {switch.reason}"
         for switch in check_switches(spec)
     ]
-    config = schemathesis.Config.from_dict(build_config(spec, endpoint, profile, known))
+    if not report.operations:
+        report.errors.append("every operation is left out on this target")
+        return report
+    config = schemathesis.Config.from_dict(build_config(spec, endpoint, profile, known, left_out))
     schema = schemathesis.openapi.from_dict(dict(spec), config=config)
     if endpoint.app is not None:
         schema.app = endpoint.app
@@ -90,8 +122,24 @@ def run_endpoint(
     return report
 
 
-def run_api(api: str, target: FuzzTarget, profile: Profile) -> ApiReport:
+def describe_switch(config: Mapping[str, Any]) -> str:
+    """``off``, or what a narrowed check accepts."""
+    if config.get("enabled") is False:
+        return "off"
+    statuses = config.get("expected-statuses")
+    if statuses:
+        return "accepts " + ", ".join(str(status) for status in statuses)
+    return str(dict(config))
+
+
+def run_api(api: str, target: FuzzTarget, profile: Profile, *, allow_destructive: bool = False) -> ApiReport:
     """Prepare ``api`` on ``target`` (provider states, tokens) and fuzz it.
+
+    Args:
+        api: a name in :data:`~mockserver.fuzz.setups.SETUPS`.
+        target: where to run.
+        profile: the generation budget.
+        allow_destructive: on a real target, also call operations that change state.
 
     Raises:
         TargetError: the API cannot be prepared or reached on this target.
@@ -101,8 +149,20 @@ def run_api(api: str, target: FuzzTarget, profile: Profile) -> ApiReport:
         raise TargetError(f"no fuzz set-up for {api!r}; known: {', '.join(SETUPS)}")
     spec = load_spec(setup.spec_file)
     with target.endpoint(setup) as endpoint:
-        try:
-            placements = auth.assign(spec, setup.credentials, endpoint.prepared.tokens)
-        except auth.MissingCredential as exc:
-            raise TargetError(f"{api}: no {exc.args[0]} token on target {target.name}") from None
-        return run_endpoint(spec, endpoint, profile, placements=placements, known=setup.known, target_name=target.name)
+        assignment = auth.assign(spec, setup.credentials, endpoint.prepared.tokens)
+        left_out = {
+            operation_id: f"no {role} token on this target" for operation_id, role in assignment.missing.items()
+        }
+        if target.is_real and not allow_destructive:
+            for operation in operations(spec):
+                if changes_state(operation):
+                    left_out.setdefault(operation.operation_id, "changes state; needs --allow-destructive")
+        return run_endpoint(
+            spec,
+            endpoint,
+            profile,
+            placements=assignment.placements,
+            known=setup.known,
+            left_out=left_out,
+            target_name=target.name,
+        )

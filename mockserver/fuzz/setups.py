@@ -97,7 +97,19 @@ VCITA = FuzzSetup(
     known=(Known("staff_uid", "sync.staff_uid", ("body.staff_uid",)),),
 )
 
+RECALL = FuzzSetup(
+    api="recall",
+    spec_file="recall.yaml",
+    prefix="/recall",
+    given=(Given("user", "calendar_user", {"google": "user@example.com", "microsoft": "user@example.org"}),),
+    credentials=(
+        Credential("workspace", "workspaceApiKey", "user.tokens.workspace", prefix="Token "),
+        Credential("calendar", "calendarAuthToken", "user.tokens.calendar"),
+    ),
+    known=(Known("user_id", "user.external_id", ("body.user_id",)),),
+)
+
 ADMIN = FuzzSetup(api="admin", spec_file="admin.yaml", prefix="/__admin", fake_only=True)
 
-SETUPS: dict[str, FuzzSetup] = {setup.api: setup for setup in (VCITA, ADMIN)}
+SETUPS: dict[str, FuzzSetup] = {setup.api: setup for setup in (VCITA, RECALL, ADMIN)}
 """Every API the runner knows how to prepare, by name."""
