@@ -275,7 +275,7 @@ def test_bad_save_calls_change_nothing(
 @pytest.mark.parametrize(
     ("path", "status", "code"),
     [
-        ("/fake-oauth/apple/authorize?redirect_uri=https%3A%2F%2Fa.example%2F&state=s", 404, "NotFoundException"),
+        ("/fake-oauth/apple/authorize?redirect_uri=https%3A%2F%2Fa.example%2F&state=s", 400, "BadRequestException"),
         ("/fake-oauth/google/authorize?redirect_uri=%2Frelative&state=s", 400, "BadRequestException"),
         ("/fake-oauth/google/authorize?state=s", 400, "BadRequestException"),
         (

@@ -376,6 +376,18 @@ def test_apple_credentials_create_update_and_no_op(vendor: CalcomVendor) -> None
         (Problem(400, "invalid_parameter", "bad query"), 400, "BadRequestException", "Bad Request Exception"),
         (Problem(415, "unsupported_media_type", "x"), 400, "BadRequestException", "Bad Request Exception"),
         (
+            Problem(400, "invalid_parameter", "'foo' is not one of ['google', 'office365']"),
+            400,
+            "BadRequestException",
+            "Invalid calendar type, available calendars are: ",
+        ),
+        (
+            Problem(400, "invalid_parameter", "'x' is not one of ['allow', 'deny']"),
+            400,
+            "BadRequestException",
+            "Bad Request Exception",
+        ),
+        (
             Problem(400, "malformed_body", "the body is not valid JSON: x"),
             400,
             "BadRequestException",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from . import envelope
+
 # The `{calendar}` path values (CALENDARS in @calcom/platform-constants), in Cal.com's order.
 GOOGLE = "google"
 OFFICE365 = "office365"
@@ -14,7 +16,7 @@ OAUTH_CALENDARS = (GOOGLE, OFFICE365)
 
 # BadRequestException("Invalid calendar type, available calendars are: ", CALENDARS.join(", ")):
 # the list is the exception's *description*, so the message ends with the colon and space.
-INVALID_CALENDAR = "Invalid calendar type, available calendars are: "
+INVALID_CALENDAR = envelope.INVALID_CALENDAR
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...clock import iso
@@ -44,6 +45,12 @@ _NEST: dict[int, tuple[str, str]] = {
     503: ("ServiceUnavailableException", "Service Unavailable"),
     504: ("GatewayTimeoutException", "Gateway Timeout"),
 }
+# Connexion's message when a `{calendar}` value is outside the spec's enum; Cal.com's handlers
+# answer those values from their switch, with INVALID_CALENDAR.
+_ENUM_MISS = re.compile(r"^.* is not one of (\[.*\])$", re.DOTALL)
+_CALENDAR_ENUMS = {"['google', 'office365']", "['apple']", "['apple', 'google', 'office365']"}
+INVALID_CALENDAR = "Invalid calendar type, available calendars are: "
+
 # SentryExceptionFilter: anything that is not an HttpException.
 _INTERNAL = ("INTERNAL_SERVER_ERROR", "Internal server error.")
 
@@ -87,6 +94,10 @@ def render(problem: Problem, path: str, now: float) -> VendorError:
     if kind == "unauthorized":
         # Connexion finds no bearer token: ApiAuthStrategy's "no authentication method" branch.
         return error(401, UNAUTHORIZED, NO_AUTH, path, now, problem.headers)
+    if kind == "invalid_parameter":
+        miss = _ENUM_MISS.match(problem.message)
+        if miss is not None and miss.group(1) in _CALENDAR_ENUMS:
+            return error(400, BAD_REQUEST, INVALID_CALENDAR, path, now, problem.headers)
     if kind in ("invalid_body", "invalid_parameter", "unsupported_media_type"):
         # Express leaves a non-JSON body unparsed ({}), so the DTO check fails the same way.
         return error(400, BAD_REQUEST, VALIDATION_FAILED, path, now, problem.headers)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from ...errors import VendorError
 from ...vendor import Call, Reply
@@ -132,6 +132,8 @@ def connect(vendor: CalcomVendor, call: Call) -> Reply:
 def _redirect(status: int, location: str) -> Reply:
     """A redirect as Express's ``res.redirect`` sends it: a short text body beside ``Location``."""
     reason = "Moved Permanently" if status == 301 else "Found"
+    # encodeurl: percent-encode what may not appear in a URL, keep existing escapes.
+    location = quote(location, safe="!#$%&'()*+,-./:;=?@[]_~")
     return Reply(
         f"{reason}. Redirecting to {location}",
         status,
@@ -143,7 +145,7 @@ def _redirect(status: int, location: str) -> Reply:
 def fake_consent(vendor: CalcomVendor, call: Call) -> Reply:
     calendar = call.params["calendar"]
     if calendar not in OAUTH_CALENDARS:
-        raise _error(call, 404, envelope.NOT_FOUND, "Not Found")
+        raise _bad_request(call, INVALID_CALENDAR)
     redirect_uri: str = call.params["redirect_uri"]
     target = urlsplit(redirect_uri)
     if target.scheme not in ("http", "https") or not target.netloc:
