@@ -301,3 +301,12 @@ def test_journal_names_each_step(
     consent_and_save(browser, connect_url(client, user["tokens"]["api_key"], redir="https://app.example.com/"))
     operations = [entry["operationId"] for entry in reversed(fake_admin.requests("calcom"))]
     assert operations == ["CalendarsController_redirect", "FakeOAuth_consent", "CalendarsController_save"]
+
+
+def test_redirect_locations_are_percent_encoded(
+    client: httpx.Client, browser: httpx.Client, user: dict[str, Any]
+) -> None:
+    auth_url = connect_url(client, user["tokens"]["api_key"], redir="https://app.example.com/café?x=1%202")
+    saved = consent_and_save(browser, auth_url)
+    assert saved.headers["location"] == "https://app.example.com/caf%C3%A9?x=1%202"
+    assert saved.text == "Moved Permanently. Redirecting to https://app.example.com/caf%C3%A9?x=1%202"
