@@ -42,6 +42,10 @@ class RunOptions:
     sleep: Callable[[float], None] = field(default=time.sleep)
 
 
+class RequestError(Exception):
+    """A step's request cannot be built (a URL outside the target...)."""
+
+
 class StepFailure(AssertionError):
     """A step file failed; :meth:`render` gives the report with secrets masked."""
 
@@ -141,6 +145,14 @@ class FileRun:
         path = str(render(step.path, self.scope))
         headers = {str(k): str(v) for k, v in render(step.headers, self.scope).items()}
         query = render(step.query, self.scope)
+        base = self.target.base_url(api)
+        if path.startswith(("http://", "https://")):
+            # A URL a response handed out (a Location, an authUrl): allowed below the API's base only.
+            if path != base and not path.startswith(base + "/"):
+                raise RequestError(f"path {path!r} is outside the target's base URL for {api} ({base})")
+            url, path = path, path[len(base) :]
+        else:
+            url = base + path
         if step.token is not None:
             self._token(step, api, path, headers, query)
         content: bytes | None = None
@@ -150,8 +162,11 @@ class FileRun:
             content = json.dumps(render(step.body, self.scope), default=str).encode("utf-8")
             if not any(name.lower() == "content-type" for name in headers):
                 headers["Content-Type"] = "application/json"
-        url = self.target.base_url(api) + path
-        return self.client.build_request(step.method, url, params=query or None, headers=headers, content=content)
+        target_url = httpx.URL(url)
+        if query:
+            # Merged, so a saved URL keeps its own query string.
+            target_url = target_url.copy_merge_params(query)
+        return self.client.build_request(step.method, target_url, headers=headers, content=content)
 
     def _send(self, request: httpx.Request, step: Step, record: StepRecord) -> httpx.Response:
         attempts, max_wait = self.target.retry_policy()
@@ -234,7 +249,7 @@ class FileRun:
         api = step.api or self.step_file.api
         try:
             request = self._build(step, api)
-        except UndefinedVariable as exc:
+        except (UndefinedVariable, RequestError) as exc:
             record.fail(str(exc))
             return record
         record.request_line = f"{request.method} {request.url}"
