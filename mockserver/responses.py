@@ -86,7 +86,7 @@ def install(app: AsyncApp, runtime: Runtime) -> None:
             relative = path[len(vendor.name) + 1 :] or "/"
             allowed = runtime.routes[vendor.name].allowed(relative)
             # Connexion answers 405 only from the first matching route; the spec knows better.
-            if isinstance(exc, HTTPException) and exc.status_code == 404 and allowed:
+            if isinstance(exc, HTTPException) and exc.status_code == 404 and allowed and request.method not in allowed:
                 exc = HTTPException(405)
             if isinstance(exc, VendorError):
                 rendered = exc
