@@ -16,15 +16,20 @@ from schemathesis import AuthContext, Case
 from schemathesis.schemas import BaseSchema
 
 from .setups import Credential
-from .spec import operations, security_schemes
+from .spec import header_parameters, operations, security_schemes
 
 
 @dataclass(frozen=True)
 class Placement:
-    """One credential as it goes on the wire: a header and its value."""
+    """One credential as it goes on the wire: a header and its value.
+
+    ``linkable``: the header is not also a declared parameter of the operation, so a value
+    already on a generated request can only have come from an OpenAPI link, and is kept.
+    """
 
     header: str
     value: str
+    linkable: bool = False
 
 
 def placement(scheme: Mapping[str, Any], token: str) -> Placement:
@@ -70,7 +75,8 @@ def assign(spec: Mapping[str, Any], credentials: Iterable[Credential], tokens: M
                 if wire is None:
                     result.missing[operation.operation_id] = credential.role
                 else:
-                    result.placements[operation.operation_id] = wire
+                    declared = wire.header.lower() in header_parameters(spec, operation)
+                    result.placements[operation.operation_id] = Placement(wire.header, wire.value, not declared)
     return result
 
 
@@ -86,8 +92,9 @@ def install(schema: BaseSchema, assigned: Mapping[str, Placement]) -> None:
 
         def set(self, case: Case, data: Placement, context: AuthContext) -> None:
             # Security parameters are not generated (see runner.build_config), so a value already
-            # there came from an OpenAPI link (Recall's authenticate -> user): the link wins.
-            if data.header not in case.headers:
+            # in a header that is not also a declared parameter came from an OpenAPI link
+            # (Recall's authenticate -> user): the link's fresh token wins.
+            if not (data.linkable and data.header in case.headers):
                 case.headers[data.header] = data.value
 
     schema.auth(refresh_interval=None)(TargetCredentials)

@@ -109,7 +109,16 @@ RECALL = FuzzSetup(
     known=(Known("user_id", "user.external_id", ("body.user_id",)),),
 )
 
+CALCOM = FuzzSetup(
+    api="calcom",
+    spec_file="calcom.yaml",
+    prefix="/calcom",
+    given=(Given("calendars", "connected_calendar", {"type": "google", "count": 3}),),
+    credentials=(Credential("api_key", "bearer", "calendars.tokens.api_key"),),
+    known=(Known("credential_id", "calendars.credential_ids.0", ("body.id",)),),
+)
+
 ADMIN = FuzzSetup(api="admin", spec_file="admin.yaml", prefix="/__admin", fake_only=True)
 
-SETUPS: dict[str, FuzzSetup] = {setup.api: setup for setup in (VCITA, RECALL, ADMIN)}
+SETUPS: dict[str, FuzzSetup] = {setup.api: setup for setup in (VCITA, RECALL, CALCOM, ADMIN)}
 """Every API the runner knows how to prepare, by name."""

@@ -72,6 +72,29 @@ def operations(spec: Mapping[str, Any]) -> Iterator[SpecOperation]:
             )
 
 
+def header_parameters(spec: Mapping[str, Any], operation: SpecOperation) -> set[str]:
+    """The lower-cased names of the header parameters an operation declares (path-level too)."""
+    item = (spec.get("paths") or {}).get(operation.path) or {}
+    names = set()
+    for parameter in [*(item.get("parameters") or []), *(operation.definition.get("parameters") or [])]:
+        resolved = resolve_ref(spec, parameter)
+        if resolved.get("in") == "header" and "name" in resolved:
+            names.add(str(resolved["name"]).lower())
+    return names
+
+
+def resolve_ref(spec: Mapping[str, Any], node: Any) -> Mapping[str, Any]:
+    """``node``, or what its local ``$ref`` points at."""
+    seen = 0
+    while isinstance(node, Mapping) and "$ref" in node and seen < 20:
+        target: Any = spec
+        for part in str(node["$ref"]).lstrip("#/").split("/"):
+            target = target.get(part, {}) if isinstance(target, Mapping) else {}
+        node = target
+        seen += 1
+    return node if isinstance(node, Mapping) else {}
+
+
 def security_schemes(spec: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     """``components.securitySchemes`` by name."""
     return dict((spec.get("components") or {}).get("securitySchemes") or {})

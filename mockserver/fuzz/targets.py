@@ -89,12 +89,15 @@ class FuzzTarget(ABC):
 
 
 def lookup(data: Mapping[str, Any], dotted: str) -> Any:
-    """``data["a"]["b"]`` for ``"a.b"``; raises KeyError when a part is missing."""
+    """``data["a"]["b"][0]`` for ``"a.b.0"``; raises KeyError when a part is missing."""
     value: Any = data
     for part in dotted.split("."):
-        if not isinstance(value, Mapping) or part not in value:
+        if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        elif isinstance(value, Mapping) and part in value:
+            value = value[part]
+        else:
             raise KeyError(dotted)
-        value = value[part]
     return value
 
 
