@@ -15,6 +15,7 @@ from .report import FileReport, StepRecord
 from .runner import RunOptions, StepFailure, run_step_file
 from .targets import (
     FakeTarget,
+    InProcessTarget,
     RealTarget,
     SetupError,
     SkipFile,
@@ -30,6 +31,7 @@ __all__ = [
     "FakeTarget",
     "FileReport",
     "Given",
+    "InProcessTarget",
     "RealTarget",
     "RunOptions",
     "SetupError",

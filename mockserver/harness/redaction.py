@@ -42,6 +42,23 @@ class Redactor:
             for item in value:
                 self.add(item)
 
+    def add_secret_fields(self, document: Any) -> None:
+        """Treat the values of credential-named keys anywhere in a JSON document as secret."""
+        if isinstance(document, Mapping):
+            for key, value in document.items():
+                secret_key = isinstance(key, str) and is_secret_name(key)
+                if secret_key and isinstance(value, str):
+                    self.add(value)
+                elif secret_key and isinstance(value, Mapping):
+                    # A map of credentials by kind ({"staff": "...", "app": "..."}).
+                    self.add([item for item in value.values() if isinstance(item, str)])
+                    self.add_secret_fields(value)
+                else:
+                    self.add_secret_fields(value)
+        elif isinstance(document, list):
+            for item in document:
+                self.add_secret_fields(item)
+
     def text(self, text: str) -> str:
         """``text`` with every known secret replaced by the mask (longest first)."""
         for secret in sorted(self._secrets, key=len, reverse=True):

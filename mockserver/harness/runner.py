@@ -196,6 +196,8 @@ class FileRun:
                 body = response.json()
             except ValueError:
                 body = _NO_JSON
+            else:
+                self.redactor.add_secret_fields(body)
         try:
             expected_body = render(expect.body, self.scope)
             expected_headers = render(expect.headers, self.scope)
@@ -327,7 +329,7 @@ def run_step_file(
         raise SkipFile(step_file.skip_reason or "status: skip")
     options = options or RunOptions()
     own_client = client is None
-    client = client or httpx.Client(timeout=options.timeout, follow_redirects=False)
+    client = client or target.open_client(options.timeout)
     try:
         return FileRun(step_file, target, options, client).run()
     finally:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import jsonschema
 
 from ..admin import AdminError, HttpAdmin
@@ -92,6 +93,10 @@ TARGETS_SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
                 "properties": {
                     "kind": {"enum": ["fake", "url", "real"]},
+                    "transport": {
+                        "description": "fake targets: a loopback socket (default) or ASGI calls in process",
+                        "enum": ["loopback", "asgi"],
+                    },
                     "description": {"type": "string"},
                     "url": {"type": "string"},
                     "url_env": {"type": "string"},
@@ -236,6 +241,10 @@ class Target(ABC):
         """How many times a 429 is retried, and the longest ``Retry-After`` waited for."""
         return 0, 0.0
 
+    def open_client(self, timeout: float) -> httpx.Client:
+        """A new HTTP client for one file's requests (redirects are not followed: steps check them)."""
+        return httpx.Client(timeout=timeout, follow_redirects=False)
+
     def close(self) -> None:  # noqa: B027 - most targets hold nothing
         """Release what the target holds."""
 
@@ -337,6 +346,34 @@ class FakeTarget(ControlPlaneTarget):
 
     def close(self) -> None:
         self.server.stop()
+
+
+class InProcessTarget(ControlPlaneTarget):
+    """The fakes in this process, called through ASGI without a socket (``transport: asgi``).
+
+    Args:
+        app: the app to call (default: every fake, response validation on).
+    """
+
+    kind = "fake"
+    BASE_URL = "http://testserver"
+
+    def __init__(
+        self,
+        name: str = "fake",
+        app: FakesApp | None = None,
+        defaults: Mapping[str, ApiDefaults] | None = None,
+        auth: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
+        from ..app import build_app
+
+        self.app = app or build_app(validate_responses=True)
+        super().__init__(name, self.app.admin, self.BASE_URL, defaults, auth)
+
+    def open_client(self, timeout: float) -> httpx.Client:
+        from starlette.testclient import TestClient
+
+        return TestClient(self.app, base_url=self.BASE_URL, follow_redirects=False)
 
 
 class UrlTarget(ControlPlaneTarget):
@@ -457,6 +494,8 @@ def make_target(spec: str, config: TargetsConfig, shared: bool = False) -> Targe
         raise TargetConfigError(f"unknown target {spec!r}; known: {known} (or a http:// URL)")
     kind = entry["kind"]
     if kind == "fake":
+        if entry.get("transport") == "asgi":
+            return InProcessTarget(spec, defaults=config.defaults, auth=config.auth)
         return FakeTarget(spec, defaults=config.defaults, auth=config.auth)
     if kind == "url":
         url = (os.environ.get(entry["url_env"]) if entry.get("url_env") else None) or entry.get("url")

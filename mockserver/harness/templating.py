@@ -93,9 +93,9 @@ class Scope:
 
     def lookup(self, name: str) -> Any:
         """The value of a dotted name."""
-        head, *rest = name.split(".")
-        value, rest = self._root(head, rest, name)
-        walked = [head]
+        parts = name.split(".")
+        value, rest = self._root(parts[0], parts[1:], name)
+        walked = parts[: len(parts) - len(rest)]
         for part in rest:
             walked.append(part)
             if isinstance(value, Mapping) and part in value:

@@ -59,7 +59,10 @@ def parse(text: str, offset: int = 0) -> Located:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 if mark is not None else 1) + offset
-        problem = " ".join(part for part in (exc.context, exc.problem) if part)
+        context = exc.context or ""
+        if context and exc.context_mark is not None and exc.context_mark.line + 1 + offset != line:
+            context = f"{context} (started at line {exc.context_mark.line + 1 + offset})"
+        problem = ": ".join(part for part in (context, exc.problem) if part)
         raise YamlSyntaxError(f"invalid YAML: {problem or exc}", line) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(f"invalid YAML: {exc}", 1 + offset) from None
