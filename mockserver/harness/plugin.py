@@ -10,7 +10,7 @@ can override either.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +90,19 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Col
     if is_contract_path(file_path):
         return ContractFile.from_parent(parent, path=file_path)
     return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    # A skip decided while running (the target cannot run the file) is reported at the step
+    # file, not at the line of this plugin that called pytest.skip.
+    if isinstance(item, ContractItem) and report.skipped and isinstance(report.longrepr, tuple):
+        _, _, reason = report.longrepr
+        report.longrepr = (str(item.path), item.contract_line, reason)
+    return report
 
 
 def _marker(config: pytest.Config, name: str) -> pytest.MarkDecorator:
