@@ -437,3 +437,16 @@ def test_status_skip_is_a_skip(tmp_path: Path) -> None:
     path = _step_file(tmp_path, [_disconnect_step()], status="skip", skip_reason="not today")
     with pytest.raises(SkipFile, match="not today"):
         run_step_file(load_step_file(path), InProcessTarget("fake"))
+
+
+# -- the format documentation ---------------------------------------------------------------------
+def test_format_examples_are_valid_and_the_first_one_passes(tmp_path: Path) -> None:
+    import re
+
+    text = (ROOT / "contracts" / "FORMAT.md").read_text(encoding="utf-8")
+    blocks = [block for block in re.findall(r"```yaml\n(.*?)```", text, re.DOTALL) if "steps:" in block]
+    assert blocks
+    for index, block in enumerate(blocks):
+        load_step_file(write(tmp_path, f"example{index}.yaml", block))
+    report = run_step_file(load_step_file(tmp_path / "example0.yaml"), InProcessTarget("fake"))
+    assert [record.outcome for record in report.records] == ["passed", "passed"]
