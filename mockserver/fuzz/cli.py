@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -83,8 +82,6 @@ def run_command(args: argparse.Namespace) -> int:
     from .setups import SETUPS
     from .targets import TargetError, resolve_target
 
-    # Connexion logs every undeclared query parameter a fuzzer sends at ERROR level.
-    logging.getLogger("connexion").setLevel(logging.CRITICAL)
     if args.max_examples is not None and args.max_examples < 1:
         print("mockserver fuzz: --max-examples must be at least 1", file=sys.stderr)
         return 2

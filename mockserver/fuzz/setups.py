@@ -16,7 +16,10 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Given:
-    """A provider state to apply on a fake; its answer is kept under ``name``."""
+    """A provider state to apply on a fake; its answer is kept under ``name``.
+
+    A parameter written ``"{{other.key}}"`` takes the value an earlier state answered.
+    """
 
     name: str
     state: str
@@ -118,7 +121,28 @@ CALCOM = FuzzSetup(
     known=(Known("credential_id", "calendars.credential_ids.0", ("body.id",)),),
 )
 
+RAVAN = FuzzSetup(
+    api="ravan",
+    spec_file="ravan.yaml",
+    prefix="/ravan",
+    given=(
+        Given("accounts", "calcom_account", {"count": 3}),
+        Given(
+            "agent",
+            "agent",
+            {"org_id": "{{accounts.org_id}}", "calcom_account_id": "{{accounts.calcom_account_ids.0}}"},
+        ),
+    ),
+    credentials=(Credential("jwt", "BearerAuth", "accounts.tokens.jwt"),),
+    known=(
+        Known("agent_id", "agent.agent_id", ("path.agent_id",)),
+        Known("org_id", "accounts.org_id", ("body.org_id", "query.org_id")),
+        Known("calcom_account_id", "accounts.calcom_account_ids.1", ("body.calcom_account_id",)),
+        Known("provider_id", "accounts.calcom_account_ids.2", ("body.provider_id",)),
+    ),
+)
+
 ADMIN = FuzzSetup(api="admin", spec_file="admin.yaml", prefix="/__admin", fake_only=True)
 
-SETUPS: dict[str, FuzzSetup] = {setup.api: setup for setup in (VCITA, RECALL, CALCOM, ADMIN)}
+SETUPS: dict[str, FuzzSetup] = {setup.api: setup for setup in (VCITA, RECALL, CALCOM, RAVAN, ADMIN)}
 """Every API the runner knows how to prepare, by name."""

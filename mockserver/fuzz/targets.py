@@ -109,7 +109,12 @@ def prepare_with_admin(setup: FuzzSetup, admin: Admin) -> Prepared:
         admin.reset(setup.api)
         # A fuzzer sends far more requests than any vendor allows; a 429 would only hide what it tests.
         admin.update_settings({"rate_limits": False})
-        answers = {given.name: admin.apply_state(setup.api, given.state, dict(given.params)) for given in setup.given}
+        answers: dict[str, Any] = {}
+        for given in setup.given:
+            params = {key: _refer(answers, value) for key, value in given.params.items()}
+            answers[given.name] = admin.apply_state(setup.api, given.state, params)
+    except KeyError as exc:
+        raise TargetError(f"{setup.api}: an earlier provider state answered no {exc.args[0]!r}") from None
     except AdminError as exc:
         raise TargetError(f"{setup.api}: preparing the fake failed: {exc.message}") from None
     try:
@@ -119,6 +124,13 @@ def prepare_with_admin(setup: FuzzSetup, admin: Admin) -> Prepared:
         )
     except KeyError as exc:
         raise TargetError(f"{setup.api}: the provider states answered no {exc.args[0]!r}") from None
+
+
+def _refer(answers: Mapping[str, Any], value: Any) -> Any:
+    """A ``"{{name.key}}"`` parameter is the value an earlier provider state answered."""
+    if isinstance(value, str) and value.startswith("{{") and value.endswith("}}"):
+        return lookup(answers, value[2:-2].strip())
+    return value
 
 
 class FakeTarget(FuzzTarget):
