@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from ..vendor import Vendor
 from .calcom import CalcomVendor
+from .ravan import RavanVendor
 from .recall import RecallVendor
 from .vcita import VcitaVendor
 
-ALL_VENDORS: tuple[type[Vendor], ...] = (VcitaVendor, RecallVendor, CalcomVendor)
+ALL_VENDORS: tuple[type[Vendor], ...] = (VcitaVendor, RecallVendor, CalcomVendor, RavanVendor)
 
-__all__ = ["ALL_VENDORS", "CalcomVendor", "RecallVendor", "VcitaVendor"]
+__all__ = ["ALL_VENDORS", "CalcomVendor", "RavanVendor", "RecallVendor", "VcitaVendor"]
