@@ -12,13 +12,12 @@ from pathlib import Path
 import pytest
 
 from mockserver.app import build_app
+from mockserver.harness.plugin import is_contract_path
 from mockserver.server import ServerThread
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = ROOT / "contracts"
-STEP_FILES = [
-    path for path in sorted(CONTRACTS.rglob("*")) if path.suffix in (".yaml", ".md") and path.name != "targets.yaml"
-]
+STEP_FILES = [path for path in sorted(CONTRACTS.rglob("*")) if path.is_file() and is_contract_path(path)]
 SKIPPED_FILES = [path for path in STEP_FILES if "status: skip" in path.read_text(encoding="utf-8")]
 
 
