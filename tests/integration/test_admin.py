@@ -227,3 +227,16 @@ def test_in_process_and_http_admin_have_the_same_methods() -> None:
         "advance_clock",
         "health",
     }
+
+
+def test_resetting_one_api_leaves_the_others_alone(admin: Any, http: httpx.Client) -> None:
+    admin.apply_state("vcita", "calendar_sync")
+    admin.apply_state("ravan", "agent")
+    admin.add_fault("ravan", "DisconnectCalcom", status=500)
+    http.get("/ravan/nowhere")
+    ravan_before = admin.state("ravan")
+    assert admin.reset("vcita") == ["vcita"]
+    assert admin.state("vcita")["vcita"]["calendar_syncs"] == []
+    assert admin.state("ravan") == ravan_before
+    assert [f["api"] for f in admin.faults()] == ["ravan"]
+    assert [e["api"] for e in admin.requests()] == ["ravan"]
