@@ -50,7 +50,13 @@ _ENV_REF = {
     "type": "object",
     "additionalProperties": False,
     "required": ["env"],
-    "properties": {"env": {"type": "string"}},
+    "properties": {"env": {"type": "string"}, "type": {"enum": ["string", "integer", "number", "boolean"]}},
+}
+_CONVERT: dict[str, Any] = {
+    "string": str,
+    "integer": int,
+    "number": float,
+    "boolean": lambda text: text.strip().lower() in ("1", "true", "yes"),
 }
 _GIVEN = {
     "type": "object",
@@ -121,7 +127,17 @@ TARGETS_SCHEMA: dict[str, Any] = {
                                     "type": "object",
                                     "additionalProperties": {
                                         "type": "object",
-                                        "additionalProperties": {"anyOf": [_ENV_REF, {"not": {"type": "object"}}]},
+                                        "description": "values: literals, {env: NAME, type: integer}, or lists of them",
+                                        "additionalProperties": {
+                                            "anyOf": [
+                                                _ENV_REF,
+                                                {
+                                                    "type": "array",
+                                                    "items": {"anyOf": [_ENV_REF, {"not": {"type": "object"}}]},
+                                                },
+                                                {"not": {"type": ["object", "array"]}},
+                                            ]
+                                        },
                                     },
                                 },
                                 "variables": {"type": "object"},
@@ -442,11 +458,16 @@ class RealTarget(Target):
         return dict(self.apis.get(api, {}).get("variables") or {})
 
     def _value(self, value: Any, label: str) -> Any:
+        if isinstance(value, list):
+            return [self._value(item, label) for item in value]
         if isinstance(value, Mapping) and "env" in value:
             found = self.environ.get(value["env"])
             if found is None:
                 raise SkipFile(f"{label}: environment variable {value['env']} is not set")
-            return found
+            try:
+                return _CONVERT[value.get("type", "string")](found)
+            except ValueError:
+                raise SkipFile(f"{label}: environment variable {value['env']} is not a {value['type']}") from None
         return value
 
     def prepare(self, step_file: StepFile, scope: Scope) -> dict[str, str]:

@@ -450,3 +450,51 @@ def test_format_examples_are_valid_and_the_first_one_passes(tmp_path: Path) -> N
         load_step_file(write(tmp_path, f"example{index}.yaml", block))
     report = run_step_file(load_step_file(tmp_path / "example0.yaml"), InProcessTarget("fake"))
     assert [record.outcome for record in report.records] == ["passed", "passed"]
+
+
+def test_production_target_without_credentials_skips_every_suite_file() -> None:
+    from mockserver.harness.plugin import is_contract_path
+
+    def never(request: httpx.Request) -> httpx.Response:
+        raise AssertionError(f"no request may be sent: {request.method} {request.url}")
+
+    entry = load_targets(TARGETS).targets["production"]
+    apis = {api: {**config, "url": f"http://127.0.0.1:9/{api}"} for api, config in entry["apis"].items()}
+    target = RealTarget("production", apis, environ={})
+    client = httpx.Client(transport=httpx.MockTransport(never))
+    files = [path for path in sorted((ROOT / "contracts").rglob("*")) if path.is_file() and is_contract_path(path)]
+    assert len(files) >= 24
+    for path in files:
+        with pytest.raises(SkipFile):
+            run_step_file(load_step_file(path), target, client=client)
+
+
+def test_real_given_values_take_types_and_lists(tmp_path: Path) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={})
+
+    apis = {
+        "calcom": {
+            "url": "http://127.0.0.1:9/calcom",
+            "tokens": {"api_key": "KEY_X"},
+            "given": {"connected_calendar": {"credential_ids": [{"env": "CRED_X", "type": "integer"}]}},
+        }
+    }
+    target = RealTarget("real-test", apis, environ={"KEY_X": "cal_test_123456", "CRED_X": "42"})
+    step = {
+        "id": "disconnect",
+        "method": "POST",
+        "path": "/v2/calendars/google/disconnect",
+        "token": "api_key",
+        "body": {"id": "{{credential_ids.0}}"},
+        "expect": {"status": 200, "schema": False},
+    }
+    path = write(
+        tmp_path, "c.yaml", json.dumps({"api": "calcom", "given": [{"state": "connected_calendar"}], "steps": [step]})
+    )
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    run_step_file(load_step_file(path), target, RunOptions(allow_destructive=True), client=client)
+    assert json.loads(seen[0].content) == {"id": 42}
