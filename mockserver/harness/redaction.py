@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 MASK = "<redacted>"
@@ -68,3 +70,32 @@ class Redactor:
     def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         """Headers with credential-carrying values masked."""
         return {name: MASK if is_secret_name(name) else self.text(value) for name, value in headers.items()}
+
+
+class _RedactingFilter(logging.Filter):
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self.redactor.text(record.getMessage())
+        record.args = None
+        return True
+
+
+# The HTTP client logs each request line (a URL may carry a credential in its query).
+HTTP_LOGGERS = ("httpx", "httpcore")
+
+
+@contextmanager
+def redacted_logs(redactor: Redactor) -> Iterator[None]:
+    """Mask known secrets in what the HTTP client libraries log while the block runs."""
+    log_filter = _RedactingFilter(redactor)
+    loggers = [logging.getLogger(name) for name in HTTP_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(log_filter)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(log_filter)

@@ -18,7 +18,7 @@ from jsonpath_ng.ext import parse as parse_jsonpath
 from . import apis
 from .matching import match, match_headers, show
 from .model import Step, StepFile
-from .redaction import Redactor, is_secret_name
+from .redaction import Redactor, is_secret_name, redacted_logs
 from .report import FAILED, PASSED, SKIPPED, FileReport, StepRecord, excerpt
 from .speccheck import SpecChecker
 from .targets import SetupError, SkipFile, Target
@@ -330,8 +330,10 @@ def run_step_file(
     options = options or RunOptions()
     own_client = client is None
     client = client or target.open_client(options.timeout)
+    run = FileRun(step_file, target, options, client)
     try:
-        return FileRun(step_file, target, options, client).run()
+        with redacted_logs(run.redactor):
+            return run.run()
     finally:
         if own_client:
             client.close()

@@ -498,3 +498,27 @@ def test_real_given_values_take_types_and_lists(tmp_path: Path) -> None:
     client = httpx.Client(transport=httpx.MockTransport(handler))
     run_step_file(load_step_file(path), target, RunOptions(allow_destructive=True), client=client)
     assert json.loads(seen[0].content) == {"id": 42}
+
+
+def test_http_client_logs_are_masked(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={})
+
+    # The token also travels in the query string, where httpx's request log line shows it.
+    monkeypatch.setenv("HARNESS_TEST_SECRET", "query-secret-123")
+    environ = {"T": "query-secret-123"}
+    target, client = _real(handler, environ, vcita={"url": "http://127.0.0.1:9/vcita", "tokens": {"staff": "T"}})
+    step = {
+        "id": "read",
+        "method": "GET",
+        "path": "/x",
+        "token": "staff",
+        "query": {"key": "{{env.HARNESS_TEST_SECRET}}"},
+        "expect": {"status": 200, "schema": False},
+    }
+    caplog.set_level("INFO", logger="httpx")
+    run_step_file(load_step_file(_step_file(tmp_path, [step])), target, client=client)
+    assert f"HTTP Request: GET http://127.0.0.1:9/vcita/x?key={MASK}" in caplog.text
+    assert "query-secret-123" not in caplog.text
