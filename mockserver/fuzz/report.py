@@ -67,6 +67,8 @@ class ApiReport:
     switches: list[str] = field(default_factory=list)
     """Checks the spec narrows or turns off, as ``operation: check (reason)``."""
     duration: float = 0.0
+    skipped: str | None = None
+    """Why nothing was sent (every operation left out on this target)."""
 
     @property
     def ok(self) -> bool:
@@ -91,6 +93,8 @@ class ApiReport:
         """The report as text: a header, one line per operation, one per check, then failures."""
         seed = "random" if self.seed is None else str(self.seed)
         verdict = "PASSED" if self.ok else "FAILED"
+        if self.skipped is not None:
+            verdict = f"SKIPPED: {self.skipped}"
         lines = [
             f"== {self.api}: {verdict} (target {self.target}, profile {self.profile}, seed {seed}, "
             f"{self.duration:.1f}s)",
@@ -131,6 +135,8 @@ def summary_table(reports: Iterable[ApiReport]) -> str:
     for report in reports:
         failed = ", ".join(f"{check} {count}" for check, count in sorted(report.failures_by_check().items()))
         verdict = "ok" if report.ok else "FAILED"
+        if report.skipped is not None:
+            verdict = "skip"
         lines.append(
             f"{report.api:<8} {verdict:<6} {report.exercised}/{len(report.operations)} operations "
             f"{report.examples:>6} examples {report.duration:6.1f}s"

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from mockserver.app import build_app
+from mockserver.fuzz.profiles import PROFILES
 from mockserver.fuzz.report import ApiReport, CheckTally, FailureDetail, junit_xml, summary_table
-from mockserver.fuzz.runner import fuzzable_apis
+from mockserver.fuzz.runner import fuzzable_apis, run_api
 from mockserver.fuzz.setups import SETUPS, FuzzSetup, Given, Known
 from mockserver.fuzz.targets import (
     FakeTarget,
@@ -237,3 +238,18 @@ def test_junit_has_a_suite_per_api_and_a_case_per_operation() -> None:
     assert "use_after_free" in (other["GET /records/{id}"].find("failure").text or "")  # type: ignore[union-attr]
     assert other["run"].find("error") is not None
     assert suites[1].get("failures") == "2"
+
+
+def test_a_real_target_leaves_out_what_changes_state_or_lacks_a_token() -> None:
+    result = run_api("vcita", production({"VCITA_STAFF_TOKEN": "st"}), PROFILES["ci"])
+
+    assert result.skipped == "every operation is left out on this target"
+    assert result.examples == 0
+    assert result.left_out == {
+        "PUT /business/scheduling/v1/external_calendar_items/connect": "changes state; needs --allow-destructive",
+        "PUT /business/scheduling/v1/external_calendar_items/disconnect": "changes state; needs --allow-destructive",
+        "PUT /business/scheduling/v1/external_calendar_items/disable": "changes state; needs --allow-destructive",
+        "POST /platform/v1/scheduling/calendar_syncs": "no admin token on this target",
+    }
+    assert result.format().startswith("== vcita: SKIPPED: every operation is left out on this target")
+    assert summary_table([result]).startswith("vcita    skip")
