@@ -210,8 +210,20 @@ def load_targets(path: Path | str | None) -> TargetsConfig:
     return config
 
 
-def _uses_control_plane(step_file: StepFile) -> bool:
-    return step_file.settings is not None or CONTROL_PLANE_API in step_file.apis
+# Control-plane calls that only add what nobody else uses: a provider state, a minted token.
+_PRIVATE_ADMIN_CALLS = {("POST", "/states"), ("POST", "/tokens")}
+
+
+def _changes_shared_state(step_file: StepFile) -> bool:
+    """Settings, faults, resets, clock moves: what other files running at once would notice."""
+    if step_file.settings is not None:
+        return True
+    for step in (*step_file.steps, *step_file.finally_steps):
+        if step.api != CONTROL_PLANE_API or step.method == "GET":
+            continue
+        if (step.method, step.path.split("?", 1)[0].rstrip("/")) not in _PRIVATE_ADMIN_CALLS:
+            return True
+    return False
 
 
 class Target(ABC):
@@ -302,10 +314,10 @@ class ControlPlaneTarget(Target):
         return dict(defaults.variables) if defaults else {}
 
     def prepare(self, step_file: StepFile, scope: Scope) -> dict[str, str]:
-        if self.shared and _uses_control_plane(step_file):
+        if self.shared and _changes_shared_state(step_file):
             raise SkipFile(
-                f"changes server-wide settings or calls the control plane; not run while several "
-                f"workers share target {self.name!r}"
+                f"changes server-wide settings, faults or the clock; not run while several workers share "
+                f"target {self.name!r}"
             )
         try:
             if not self.shared:

@@ -522,3 +522,26 @@ def test_http_client_logs_are_masked(
     run_step_file(load_step_file(_step_file(tmp_path, [step])), target, client=client)
     assert f"HTTP Request: GET http://127.0.0.1:9/vcita/x?key={MASK}" in caplog.text
     assert "query-secret-123" not in caplog.text
+
+
+def test_shared_server_skips_only_files_that_change_shared_state(tmp_path: Path) -> None:
+    from mockserver.harness.targets import _changes_shared_state
+
+    def admin_step(method: str, path: str) -> dict[str, object]:
+        return {
+            "id": f"{method}{path}".replace("/", "_"),
+            "api": "admin",
+            "method": method,
+            "path": path,
+            "expect": {"status": 200},
+        }
+
+    def changes(*steps: dict[str, object], **extra: object) -> bool:
+        return _changes_shared_state(load_step_file(_step_file(tmp_path, list(steps), **extra)))
+
+    assert not changes(_disconnect_step())
+    assert not changes(admin_step("GET", "/state"), admin_step("POST", "/tokens"), admin_step("POST", "/states"))
+    assert changes(_disconnect_step(), settings={"rate_limits": True})
+    assert changes(admin_step("POST", "/faults"))
+    assert changes(admin_step("POST", "/clock"))
+    assert changes(admin_step("DELETE", "/requests"))
