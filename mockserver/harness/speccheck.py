@@ -127,7 +127,7 @@ class SpecChecker:
 
     Args:
         spec: the OpenAPI document (it is modified).
-        base_url: where the target serves this API, e.g. ``http://127.0.0.1:8080/vcita``.
+        base_url: where the target serves this API, e.g. ``http://127.0.0.1:8080/<api>``.
     """
 
     def __init__(self, spec: dict[str, Any], base_url: str) -> None:
