@@ -1,26 +1,44 @@
-"""Property-based contract runs: Schemathesis over every bundled spec, against a fake or a real target."""
+"""Property-based contract runs: Schemathesis over every bundled spec, against a fake or a real target.
 
-from .profiles import PROFILES, Profile
-from .report import ApiReport, junit_xml, summary_table
-from .runner import fuzzable_apis, run_api, run_endpoint
-from .setups import SETUPS, FuzzSetup
-from .targets import FakeTarget, FuzzTarget, RealTarget, ServerTarget, TargetError, resolve_target
+* :func:`run_api` prepares one API on a target (provider states and tokens on a fake, environment
+  variables on a real target) and runs every Schemathesis phase and default check over it.
+* :func:`run_endpoint` does the same for any spec and ASGI app or base URL.
+* :data:`PROFILES`: ``ci`` (bounded, fixed seed) and ``deep``.
+* ``mockserver fuzz`` (:mod:`mockserver.fuzz.cli`) and ``contracts/test_fuzz.py`` run it.
 
-__all__ = [
-    "PROFILES",
-    "SETUPS",
-    "ApiReport",
-    "FakeTarget",
-    "FuzzSetup",
-    "FuzzTarget",
-    "Profile",
-    "RealTarget",
-    "ServerTarget",
-    "TargetError",
-    "fuzzable_apis",
-    "junit_xml",
-    "resolve_target",
-    "run_api",
-    "run_endpoint",
-    "summary_table",
-]
+Names are imported on first use, so ``mockserver --help`` does not load Schemathesis.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "PROFILES": "profiles",
+    "Profile": "profiles",
+    "ApiReport": "report",
+    "junit_xml": "report",
+    "summary_table": "report",
+    "fuzzable_apis": "runner",
+    "run_api": "runner",
+    "run_endpoint": "runner",
+    "SETUPS": "setups",
+    "FuzzSetup": "setups",
+    "FakeTarget": "targets",
+    "FuzzTarget": "targets",
+    "RealTarget": "targets",
+    "ServerTarget": "targets",
+    "TargetError": "targets",
+    "from_contract_target": "targets",
+    "resolve_target": "targets",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

@@ -77,10 +77,15 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 def run_command(args: argparse.Namespace) -> int:
     """Handle ``mockserver fuzz``."""
     from .profiles import PROFILES
-    from .report import junit_xml, summary_table
-    from .runner import fuzzable_apis, run_api
-    from .setups import SETUPS
-    from .targets import TargetError, resolve_target
+
+    try:
+        from .report import junit_xml, summary_table
+        from .runner import fuzzable_apis, run_api
+        from .setups import SETUPS
+        from .targets import TargetError, resolve_target
+    except ImportError as exc:
+        print(f"mockserver fuzz needs the harness extra (pip install 'mockserver[harness]'): {exc}", file=sys.stderr)
+        return 2
 
     if args.max_examples is not None and args.max_examples < 1:
         print("mockserver fuzz: --max-examples must be at least 1", file=sys.stderr)

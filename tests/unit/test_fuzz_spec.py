@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -213,3 +215,23 @@ def test_profiles() -> None:
 def test_changes_state_follows_the_harness_rule(method: str, path: str, destructive: bool) -> None:
     [operation] = operations({"paths": {path: {method: {"operationId": "x"}}}})
     assert changes_state(operation) is destructive
+
+
+def test_the_fuzz_command_registers_without_loading_schemathesis() -> None:
+    code = (
+        "import argparse, sys\n"
+        "from mockserver.fuzz.cli import register\n"
+        "register(argparse.ArgumentParser().add_subparsers())\n"
+        "assert 'schemathesis' not in sys.modules, 'schemathesis was imported'\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0, completed.stderr
+
+
+def test_the_package_exports_on_first_use() -> None:
+    import mockserver.fuzz as fuzz
+
+    assert fuzz.run_api.__module__ == "mockserver.fuzz.runner"
+    assert set(fuzz.__all__) >= {"run_api", "run_endpoint", "PROFILES", "SETUPS", "resolve_target"}
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        _ = fuzz.nope
