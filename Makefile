@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8080
 ARGS ?=
 
-.PHONY: serve test check pytest install clean
+.PHONY: serve test check pytest contracts contracts-served install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,9 @@ install: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/mockserver serve --port $(PORT) $(ARGS)
 
-## test: lint, types, unit and integration tests (the gate CI runs)
-test: $(STAMP) check pytest
+## test: lint, types, unit and integration tests, then the contract suites (step files and
+## Schemathesis) against the in-process fakes and against a served `mockserver serve` (the CI gate)
+test: $(STAMP) check pytest contracts contracts-served
 
 check: $(STAMP)
 	$(BIN)/ruff check mockserver tests
@@ -30,6 +31,12 @@ check: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest tests -n 2 -q
+
+contracts: $(STAMP)
+	$(BIN)/pytest contracts/ -q -rs
+
+contracts-served: $(STAMP)
+	BIN=$(BIN) scripts/contracts-against-serve.sh -rs
 
 clean:
 	rm -rf $(VENV) build dist reports .hypothesis

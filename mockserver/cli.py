@@ -92,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     contracts.add_argument("--targets-file", metavar="PATH", help="another targets file")
     contracts.set_defaults(handler=None)
+
+    from .fuzz.cli import register as register_fuzz
+
+    register_fuzz(commands)
     return parser
 
 
