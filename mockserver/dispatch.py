@@ -6,7 +6,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from connexion import request as current_request
+from connexion.context import scope as current_scope
+from connexion.lifecycle import ConnexionRequest
 from connexion.operations import AbstractOperation
 from connexion.resolver import Resolution, Resolver
 
@@ -56,17 +57,21 @@ def make_dispatcher(runtime: Runtime, vendor: Vendor, operation_id: str) -> Call
         body = kwargs.get("body")
         token_info = kwargs.get("token_info")
         params = {k: v for k, v in kwargs.items() if k not in _CONTEXT_ARGUMENTS}
-        headers = current_request.headers
+        # One request object for the whole call: every attribute read through the context proxy
+        # would build a new request (and parse the URL again).
+        request = ConnexionRequest(current_scope._get_current_object())
+        headers = request.headers
+        url = request.url
         host = headers.get("host", "127.0.0.1")
         call = Call(
             api=vendor.name,
             operation_id=operation_id,
-            path=current_request.url.path,
+            path=url.path,
             body=body,
             params=params,
             headers=headers,
             auth=token_info if isinstance(token_info, dict) else None,
-            base_url=f"{current_request.url.scheme}://{host}/{vendor.name}",
+            base_url=f"{url.scheme}://{host}/{vendor.name}",
             now=runtime.clock.now(),
         )
         runtime.check_rate_limits(vendor, call)
