@@ -9,7 +9,6 @@ can override either.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -181,7 +180,9 @@ def contract_target(request: pytest.FixtureRequest) -> Iterator[Target]:
     config = request.config
     try:
         targets = load_targets(targets_file(config))
-        shared = "PYTEST_XDIST_WORKER" in os.environ
+        # An xdist worker's config carries ``workerinput``; the environment variable would also
+        # leak into pytest runs started inside a worker (pytester), which share nothing.
+        shared = hasattr(config, "workerinput")
         target = make_target(config.getoption("target") or "fake", targets, shared=shared)
     except TargetConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
