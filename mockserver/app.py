@@ -6,6 +6,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from connexion import AsyncApp
+from connexion.apps.abstract import AbstractApp
+from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp, AsyncOperation
+from connexion.decorators import StarletteDecorator
+from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.options import SwaggerUIOptions
 from starlette.types import Receive, Scope, Send
 
@@ -19,6 +23,46 @@ from .runtime import Runtime
 from .specs import load_spec
 from .validation import validator_map
 from .vendor import Vendor
+
+
+class _PreparedOperation(AsyncOperation):
+    """Connexion's operation, with its handler decorated once instead of on every request.
+
+    Connexion builds the decorator chain and the URI parser anew per request; both depend only
+    on the operation, so the first request builds them and the rest reuse them.
+    """
+
+    _prepared: tuple[Any, Any] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
+        prepared = self._prepared
+        if prepared is None:
+            # Built inside the first request: the URI parser reads the operation from the context.
+            decorator = StarletteDecorator(pythonic_params=self.pythonic_params, jsonifier=self.jsonifier)
+            prepared = self._prepared = (decorator.decorate(self._fn), decorator.uri_parser)
+        function, uri_parser = prepared
+        request = StarletteFramework.get_request(uri_parser=uri_parser, scope=scope, receive=receive)
+        response = await function(request)
+        return await response(scope, receive, send)
+
+
+class _PreparedApi(AsyncApi):
+    def make_operation(self, operation: Any) -> AsyncOperation:
+        return _PreparedOperation.from_operation(
+            operation, pythonic_params=self.pythonic_params, jsonifier=self.jsonifier
+        )
+
+
+class _PreparedASGIApp(AsyncASGIApp):
+    api_cls = _PreparedApi
+
+
+class _ConnexionApp(AsyncApp):
+    """Connexion's AsyncApp serving :class:`_PreparedOperation` operations."""
+
+    def __init__(self, import_name: str, **kwargs: Any) -> None:
+        self._middleware_app = _PreparedASGIApp()
+        AbstractApp.__init__(self, import_name, **kwargs)
 
 
 class FakesApp:
@@ -54,7 +98,7 @@ def build_app(
             500 ``FAKE_RESPONSE_INVALID`` in the vendor's envelope. Tests keep this on.
     """
     runtime = runtime or Runtime(vendors)
-    app = AsyncApp(
+    app = _ConnexionApp(
         __name__,
         validator_map=validator_map(),
         swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
