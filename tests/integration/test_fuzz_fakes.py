@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import pytest
 from mockserver.app import build_app
 from mockserver.cli import build_parser
 from mockserver.fuzz import PROFILES, fuzzable_apis, run_api
-from mockserver.fuzz.cli import register
 from mockserver.fuzz.targets import FakeTarget, ServerTarget
 from mockserver.server import ServerThread
 from mockserver.vendors import ALL_VENDORS
@@ -66,10 +64,7 @@ def test_a_running_server_is_fuzzed_over_http(server: ServerThread) -> None:
 
 
 def fuzz_cli(*args: str) -> int:
-    parser = build_parser()
-    subparsers = next(action for action in parser._actions if isinstance(action, argparse._SubParsersAction))
-    register(subparsers)
-    parsed = parser.parse_args(["fuzz", *args])
+    parsed = build_parser().parse_args(["fuzz", *args])
     return int(parsed.handler(parsed))
 
 
