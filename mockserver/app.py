@@ -10,6 +10,8 @@ from connexion.apps.abstract import AbstractApp
 from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp, AsyncOperation
 from connexion.decorators import StarletteDecorator
 from connexion.frameworks.starlette import Starlette as StarletteFramework
+from connexion.middleware import ConnexionMiddleware
+from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.options import SwaggerUIOptions
 from starlette.types import Receive, Scope, Send
 
@@ -21,7 +23,7 @@ from .middleware import FakesMiddleware
 from .responses import ADMIN_PREFIX
 from .runtime import Runtime
 from .specs import load_spec
-from .validation import validator_map
+from .validation import PreparedRequestValidationMiddleware, validator_map
 from .vendor import Vendor
 
 
@@ -98,8 +100,13 @@ def build_app(
             500 ``FAKE_RESPONSE_INVALID`` in the vendor's envelope. Tests keep this on.
     """
     runtime = runtime or Runtime(vendors)
+    middlewares = [
+        PreparedRequestValidationMiddleware if middleware is RequestValidationMiddleware else middleware
+        for middleware in ConnexionMiddleware.default_middlewares
+    ]
     app = _ConnexionApp(
         __name__,
+        middlewares=middlewares,
         validator_map=validator_map(),
         swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
     )

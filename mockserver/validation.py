@@ -8,17 +8,26 @@ rather than once per request, and turns invalid UTF-8 into a 400 instead of a cr
 
 from __future__ import annotations
 
+import copy
 import json
+import logging
 from collections.abc import AsyncGenerator
 from typing import Any
 
 from connexion.datastructures import MediaTypeDict
-from connexion.exceptions import BadRequestProblem
+from connexion.exceptions import BadRequestProblem, UnsupportedMediaTypeProblem
 from connexion.json_schema import Draft4RequestValidator
-from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator
+from connexion.middleware.request_validation import (
+    RequestValidationAPI,
+    RequestValidationMiddleware,
+    RequestValidationOperation,
+)
+from connexion.operations import AbstractOperation
+from connexion.utils import is_null, is_nullable
+from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
 from jsonschema.exceptions import best_match
-from starlette.types import Receive, Scope
+from starlette.types import Receive, Scope, Send
 
 from .errors import INVALID_BODY, MALFORMED_BODY, Problem
 
@@ -116,9 +125,126 @@ def _type_name(value: Any) -> str:
     return " or ".join(value) if isinstance(value, list) else str(value)
 
 
+class PreparedParameterValidator(ParameterValidator):
+    """Connexion's parameter validator, with each parameter's JSON Schema validator built once.
+
+    Connexion deep-copies the parameter and builds a new validator for every parameter of every
+    request; the answers (and error messages) are the same with one validator per parameter.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._compiled: dict[int, Draft4Validator] = {}
+
+    def validate_parameter(
+        self, parameter_type: str, value: Any, param: dict[str, Any], param_name: str | None = None
+    ) -> str | None:
+        if is_nullable(param) and is_null(value):
+            return None
+        if value is not None:
+            # Keyed by identity: the parameter dicts live in self.parameters for this validator's life.
+            validator = self._compiled.get(id(param))
+            if validator is None:
+                copied = copy.deepcopy(param)
+                validator = Draft4Validator(copied.get("schema", copied), format_checker=Draft4Validator.FORMAT_CHECKER)
+                self._compiled[id(param)] = validator
+            try:
+                validator.validate(value)
+            except ValidationError as exception:
+                return str(exception)
+            return None
+        if param.get("required"):
+            return f"Missing {parameter_type} parameter '{param['name']}'"
+        return None
+
+
+_log = logging.getLogger("connexion.middleware.validation")
+
+
+class PreparedRequestValidationOperation(RequestValidationOperation):
+    """Connexion's request validation for one operation, with its validators built once.
+
+    Connexion builds a URI parser, a parameter validator and a body validator for every request;
+    all of them depend only on the operation (and the request's media type), so they are built
+    on first use and kept.
+    """
+
+    def __init__(self, next_app: Any, *, operation: AbstractOperation, **kwargs: Any) -> None:
+        super().__init__(next_app, operation=operation, **kwargs)
+        self._uri_parser = operation._uri_parser_class(operation.parameters, operation.body_definition())
+        self._parameter_validator = self._validator_map["parameter"](
+            operation.parameters,
+            uri_parser=self._uri_parser,
+            strict_validation=self.strict_validation,
+            security_query_params=self.security_query_params,
+        )
+        consumes = operation.consumes
+        self._consumes = MediaTypeDict([(c.lower(), None) for c in consumes]) if consumes else None
+        self._body_validators: dict[tuple[str, str], tuple[Any, bool]] = {}
+
+    def validate_mime_type(self, mime_type: str) -> None:
+        if self._consumes is not None and mime_type.lower() not in self._consumes:
+            raise UnsupportedMediaTypeProblem(
+                detail=f"Invalid Content-type ({mime_type}), expected {self._operation.consumes}"
+            )
+
+    def _body_validator(self, mime_type: str, encoding: str) -> tuple[Any, bool]:
+        """The body validator for a media type (None: nothing to validate), and whether the
+        body has a schema but no validator is registered for the type (Connexion logs that)."""
+        key = (mime_type, encoding)
+        prepared = self._body_validators.get(key)
+        if prepared is None:
+            schema = self._operation.body_schema(mime_type)
+            validator, unvalidated = None, False
+            if schema:
+                try:
+                    validator_class = self._validator_map["body"][mime_type]
+                except KeyError:
+                    unvalidated = True
+                else:
+                    validator = validator_class(
+                        schema=schema,
+                        required=self._operation.request_body.get("required", False),
+                        nullable=is_nullable(self._operation.body_definition(mime_type)),
+                        encoding=encoding,
+                        strict_validation=self.strict_validation,
+                        uri_parser=self._uri_parser,
+                    )
+            prepared = self._body_validators[key] = (validator, unvalidated)
+        return prepared
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self._parameter_validator.validate(scope)
+        mime_type, encoding = self.extract_content_type(scope["headers"])
+        self.validate_mime_type(mime_type)
+        validator, unvalidated = self._body_validator(mime_type, encoding)
+        if validator is not None:
+            receive, scope = await validator.wrap_receive(receive, scope=scope)
+        elif unvalidated:
+            _log.info(f"Skipping validation. No validator registered for content type: {mime_type}.")
+        await self.next_app(scope, receive, send)
+
+
+class _PreparedRequestValidationAPI(RequestValidationAPI):
+    def make_operation(self, operation: AbstractOperation) -> RequestValidationOperation:
+        return PreparedRequestValidationOperation(
+            self.next_app,
+            operation=operation,
+            strict_validation=self.strict_validation,
+            validator_map=self.validator_map,
+        )
+
+
+class PreparedRequestValidationMiddleware(RequestValidationMiddleware):
+    """Connexion's request validation middleware serving :class:`PreparedRequestValidationOperation`."""
+
+    api_cls = _PreparedRequestValidationAPI
+
+
 def validator_map() -> dict[str, Any]:
     """Connexion's validator map with the field-aware JSON body validator."""
     mapping = dict(VALIDATOR_MAP)
+    mapping["parameter"] = PreparedParameterValidator
     body = MediaTypeDict(dict(VALIDATOR_MAP["body"]))
     body["*/*json"] = FieldAwareJSONBodyValidator
     mapping["body"] = body
