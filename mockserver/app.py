@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from connexion import AsyncApp
 from connexion.apps.abstract import AbstractApp
 from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp, AsyncOperation
 from connexion.decorators import StarletteDecorator
+from connexion.exceptions import OAuthResponseProblem
 from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.options import SwaggerUIOptions
+from connexion.security import NO_VALUE, ApiKeySecurityHandler, BasicSecurityHandler, BearerSecurityHandler
 from starlette.types import Receive, Scope, Send
 
 from . import auth, responses
@@ -67,6 +70,53 @@ class _ConnexionApp(AsyncApp):
         AbstractApp.__init__(self, import_name, **kwargs)
 
 
+class _PreparedCheck:
+    """Connexion's credential check, with the check function's signature inspected once.
+
+    Connexion inspects the function's arguments on every request; the answer never changes.
+    """
+
+    required_scopes_kw: str
+    request_kw: str
+    _accepts_kwarg: Callable[[Callable[..., Any], str], bool]
+
+    def _generic_check(self, func: Callable[..., Any], exception_msg: str) -> Callable[..., Any]:
+        accepts_scopes = self._accepts_kwarg(func, self.required_scopes_kw)
+        accepts_request = self._accepts_kwarg(func, self.request_kw)
+
+        async def wrapper(request: Any, *args: Any, required_scopes: Any = None) -> Any:
+            kwargs = {}
+            if accepts_scopes:
+                kwargs[self.required_scopes_kw] = required_scopes
+            if accepts_request:
+                kwargs[self.request_kw] = request
+            token_info = func(*args, **kwargs)
+            while asyncio.iscoroutine(token_info):
+                token_info = await token_info
+            if token_info is NO_VALUE:
+                return NO_VALUE
+            if token_info is None:
+                raise OAuthResponseProblem(detail=exception_msg)
+            return token_info
+
+        return wrapper
+
+
+class _BasicHandler(_PreparedCheck, BasicSecurityHandler):
+    pass
+
+
+class _BearerHandler(_PreparedCheck, BearerSecurityHandler):
+    pass
+
+
+class _ApiKeyHandler(_PreparedCheck, ApiKeySecurityHandler):
+    pass
+
+
+_SECURITY_MAP = {"basic": _BasicHandler, "bearer": _BearerHandler, "apiKey": _ApiKeyHandler}
+
+
 class FakesApp:
     """The ASGI application: the fakes, the control plane, and the runtime behind them."""
 
@@ -108,6 +158,7 @@ def build_app(
         __name__,
         middlewares=middlewares,
         validator_map=validator_map(),
+        security_map=_SECURITY_MAP,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
     )
     for name, vendor in runtime.vendors.items():
