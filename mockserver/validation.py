@@ -4,6 +4,11 @@ Connexion's JSON body validator reports a sentence; vendors need the field path 
 (missing / invalid / unknown) to build their own error bodies. This subclass raises
 :class:`~mockserver.errors.Problem` instead, builds the JSON Schema validator once per operation
 rather than once per request, and turns invalid UTF-8 into a 400 instead of a crash.
+
+When ``jsonschema_rs`` is installed, bodies are first checked by its compiled validator and only
+a body it rejects goes through the Python validator (which finds the field and the reason). It
+is used only for schemas whose keywords both engines read the same way (see
+:func:`fast_validator`), so it never accepts a body the Python validator would refuse.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 from connexion.datastructures import MediaTypeDict
@@ -31,6 +36,82 @@ from starlette.types import Receive, Scope, Send
 
 from .errors import INVALID_BODY, MALFORMED_BODY, Problem
 
+try:
+    import jsonschema_rs
+except ImportError:  # optional: only makes valid bodies cheaper to accept
+    jsonschema_rs = None  # type: ignore[assignment]
+
+# Keywords whose values are not schemas, and that jsonschema_rs reads as the Python Draft 4
+# validator does (``nullable`` is unknown to it: it then refuses a null that the Python
+# validator accepts, which is the safe direction). ``pattern`` (regex dialects differ),
+# ``multipleOf`` (float arithmetic) and anything else unknown keep a schema on the Python path.
+_PLAIN_KEYWORDS = frozenset(
+    {
+        "type", "required", "enum", "format", "nullable",
+        "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+        "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties",
+        "title", "description", "default", "example", "examples", "readOnly", "writeOnly",
+        "deprecated", "externalDocs", "xml", "discriminator",
+    }
+)  # fmt: skip
+
+
+def _formats_if_plain(schema: Any, formats: set[str]) -> bool:
+    """Whether ``schema`` uses only keywords both engines agree on; collects its formats."""
+    if isinstance(schema, bool):
+        return True
+    if not isinstance(schema, dict):
+        return False
+    for keyword, value in schema.items():
+        if keyword.startswith("x-"):
+            continue
+        if keyword == "format":
+            if not isinstance(value, str):
+                return False
+            formats.add(value)
+        elif keyword in _PLAIN_KEYWORDS:
+            continue
+        elif keyword == "properties":
+            if not isinstance(value, dict) or not all(_formats_if_plain(sub, formats) for sub in value.values()):
+                return False
+        elif keyword in ("items", "additionalProperties", "not"):
+            subs = value if keyword == "items" and isinstance(value, list) else [value]
+            if not all(_formats_if_plain(sub, formats) for sub in subs):
+                return False
+        elif keyword in ("allOf", "anyOf", "oneOf"):
+            if not isinstance(value, list) or not all(_formats_if_plain(sub, formats) for sub in value):
+                return False
+        else:
+            return False
+    return True
+
+
+def fast_validator(schema: dict[str, Any]) -> Callable[[Any], bool] | None:
+    """A compiled ``is_valid`` for ``schema`` that never accepts what the Python validator refuses.
+
+    None when ``jsonschema_rs`` is missing or the schema uses a keyword outside the agreed set.
+    Every ``format`` is checked by the Python format checker, so format semantics are identical.
+    """
+    # Connexion appends the spec's components to every body schema, for $ref lookups; a schema
+    # without any $ref (checked below) never reads them, and they may hold reference cycles.
+    schema = {key: value for key, value in schema.items() if key != "components"}
+    formats: set[str] = set()
+    if jsonschema_rs is None or not _formats_if_plain(schema, formats):
+        return None
+    checker = Draft4Validator.FORMAT_CHECKER
+
+    def conforms(name: str) -> Callable[[str], bool]:
+        return lambda value: checker.conforms(value, name)
+
+    try:
+        compiled = jsonschema_rs.Draft4Validator(
+            schema, validate_formats=True, formats={name: conforms(name) for name in formats}
+        )
+    except Exception:  # a schema the Rust engine cannot compile stays on the Python path
+        return None
+    is_valid: Callable[[Any], bool] = compiled.is_valid
+    return is_valid
+
 
 class FieldAwareJSONBodyValidator(JSONRequestBodyValidator):
     """Connexion's JSON body validator, raising field-aware :class:`Problem` errors."""
@@ -38,6 +119,7 @@ class FieldAwareJSONBodyValidator(JSONRequestBodyValidator):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._compiled = Draft4RequestValidator(self._schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+        self._fast_is_valid = fast_validator(self._schema)
 
     @property
     def _validator(self) -> Any:
@@ -70,6 +152,12 @@ class FieldAwareJSONBodyValidator(JSONRequestBodyValidator):
     def _validate(self, body: Any) -> dict[str, Any] | None:
         if not self._nullable and body is None:
             raise Problem(400, MALFORMED_BODY, "the request body is missing", "body", "missing")
+        if self._fast_is_valid is not None:
+            try:
+                if self._fast_is_valid(body):
+                    return body
+            except Exception:  # a value the Rust engine cannot take (e.g. NaN): ask the Python one
+                pass
         error = best_match(self._compiled.iter_errors(body))
         if error is None:
             return body
