@@ -14,6 +14,7 @@ from connexion.exceptions import OAuthResponseProblem
 from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.security import NO_VALUE, ApiKeySecurityHandler, BasicSecurityHandler, BearerSecurityHandler
 from starlette.types import Receive, Scope, Send
@@ -117,6 +118,29 @@ class _ApiKeyHandler(_PreparedCheck, ApiKeySecurityHandler):
 _SECURITY_MAP = {"basic": _BasicHandler, "bearer": _BearerHandler, "apiKey": _ApiKeyHandler}
 
 
+class _SwaggerUIOnItsPaths(SwaggerUIMiddleware):
+    """Connexion's Swagger UI middleware, consulted only for paths it could serve.
+
+    It routes every request through its own router before passing it on. Its routes are
+    ``<base>/openapi.json``, ``<base>/openapi.yaml`` and ``<base>/ui...`` (the defaults this app
+    uses), and its router matches a path only if that path, give or take a trailing slash,
+    is one of them; any other request goes straight on, as the router's default would send it.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and "/ui" not in path and "/openapi." not in path:
+            await self.app(dict(scope), receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+_MIDDLEWARE_REPLACEMENTS: dict[type, type] = {
+    SwaggerUIMiddleware: _SwaggerUIOnItsPaths,
+    RequestValidationMiddleware: PreparedRequestValidationMiddleware,
+}
+
+
 class FakesApp:
     """The ASGI application: the fakes, the control plane, and the runtime behind them."""
 
@@ -150,10 +174,7 @@ def build_app(
             500 ``FAKE_RESPONSE_INVALID`` in the vendor's envelope. Tests keep this on.
     """
     runtime = runtime or Runtime(vendors)
-    middlewares = [
-        PreparedRequestValidationMiddleware if middleware is RequestValidationMiddleware else middleware
-        for middleware in ConnexionMiddleware.default_middlewares
-    ]
+    middlewares = [_MIDDLEWARE_REPLACEMENTS.get(m, m) for m in ConnexionMiddleware.default_middlewares]
     app = _ConnexionApp(
         __name__,
         middlewares=middlewares,
