@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from typing import Any
 
 from connexion.context import scope as current_scope
-from connexion.lifecycle import ConnexionRequest
 from connexion.operations import AbstractOperation
 from connexion.resolver import Resolution, Resolver
+from starlette.datastructures import URL, Headers
+from starlette.types import Scope
 
 from .errors import FAULT, INTERNAL, Problem
 from .runtime import Runtime
@@ -17,6 +19,24 @@ from .vendor import Call, Vendor
 
 # Arguments Connexion adds besides the operation's own parameters.
 _CONTEXT_ARGUMENTS = ("body", "user", "token_info")
+
+# A path of these characters comes out of starlette's URL parsing unchanged.
+_PLAIN_PATH = re.compile(r"/(?!/)[A-Za-z0-9/._~%!$&'()*+,;=:@-]*")
+
+
+def path_and_scheme(scope: Scope) -> tuple[str, str]:
+    """``request.url.path`` and ``request.url.scheme`` as starlette computes them.
+
+    Building the URL means formatting and re-parsing the whole address; for the ordinary case
+    (an http(s) request on a socket, a path of plain characters) the answer is the scope's own
+    path and scheme, and anything else still goes through starlette's URL.
+    """
+    path = scope["path"]
+    scheme = scope.get("scheme", "http")
+    if scheme in ("http", "https") and scope.get("server") is not None and _PLAIN_PATH.fullmatch(path):
+        return path, scheme
+    url = URL(scope=scope)
+    return url.path, url.scheme
 
 
 def problem_for_status(status: int, message: str) -> Problem:
@@ -57,21 +77,19 @@ def make_dispatcher(runtime: Runtime, vendor: Vendor, operation_id: str) -> Call
         body = kwargs.get("body")
         token_info = kwargs.get("token_info")
         params = {k: v for k, v in kwargs.items() if k not in _CONTEXT_ARGUMENTS}
-        # One request object for the whole call: every attribute read through the context proxy
-        # would build a new request (and parse the URL again).
-        request = ConnexionRequest(current_scope._get_current_object())
-        headers = request.headers
-        url = request.url
+        scope = current_scope._get_current_object()
+        headers = Headers(scope=scope)
+        path, scheme = path_and_scheme(scope)
         host = headers.get("host", "127.0.0.1")
         call = Call(
             api=vendor.name,
             operation_id=operation_id,
-            path=url.path,
+            path=path,
             body=body,
             params=params,
             headers=headers,
             auth=token_info if isinstance(token_info, dict) else None,
-            base_url=f"{url.scheme}://{host}/{vendor.name}",
+            base_url=f"{scheme}://{host}/{vendor.name}",
             now=runtime.clock.now(),
         )
         runtime.check_rate_limits(vendor, call)
