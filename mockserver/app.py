@@ -9,6 +9,7 @@ from typing import Any
 from connexion import AsyncApp
 from connexion.apps.abstract import AbstractApp
 from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp, AsyncOperation
+from connexion.context import operation as current_operation
 from connexion.decorators import StarletteDecorator
 from connexion.exceptions import OAuthResponseProblem
 from connexion.frameworks.starlette import Starlette as StarletteFramework
@@ -35,7 +36,9 @@ class _PreparedOperation(AsyncOperation):
     """Connexion's operation, with its handler decorated once instead of on every request.
 
     Connexion builds the decorator chain and the URI parser anew per request; both depend only
-    on the operation, so the first request builds them and the rest reuse them.
+    on the operation, so the first request builds them and the rest reuse them. The decorators
+    look the request body's definition up on the operation several times per request (a media
+    type match each time); that answer is fixed too, so it is remembered per media type.
     """
 
     _prepared: tuple[Any, Any] | None = None
@@ -44,12 +47,33 @@ class _PreparedOperation(AsyncOperation):
         prepared = self._prepared
         if prepared is None:
             # Built inside the first request: the URI parser reads the operation from the context.
+            _remember_body_definitions(current_operation._get_current_object())
             decorator = StarletteDecorator(pythonic_params=self.pythonic_params, jsonifier=self.jsonifier)
             prepared = self._prepared = (decorator.decorate(self._fn), decorator.uri_parser)
         function, uri_parser = prepared
         request = StarletteFramework.get_request(uri_parser=uri_parser, scope=scope, receive=receive)
         response = await function(request)
         return await response(scope, receive, send)
+
+
+def _remember_body_definitions(operation: Any) -> None:
+    """Make ``operation.body_definition`` remember its answer per media type.
+
+    The answer is the operation's request body entry for that media type, read from the spec:
+    the same object on every call, so callers see no difference.
+    """
+    if getattr(operation, "_remembers_body_definitions", False):
+        return
+    compute = operation.body_definition
+    remembered: dict[str | None, Any] = {}
+
+    def body_definition(content_type: str | None = None) -> Any:
+        if content_type not in remembered:
+            remembered[content_type] = compute(content_type)
+        return remembered[content_type]
+
+    operation.body_definition = body_definition
+    operation._remembers_body_definitions = True
 
 
 class _PreparedApi(AsyncApi):
