@@ -12,7 +12,7 @@ from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp, AsyncOperation
 from connexion.context import operation as current_operation
 from connexion.decorators import StarletteDecorator
 from connexion.exceptions import OAuthResponseProblem
-from connexion.frameworks.starlette import Starlette as StarletteFramework
+from connexion.lifecycle import ConnexionRequest
 from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
@@ -28,8 +28,20 @@ from .middleware import FakesMiddleware
 from .responses import ADMIN_PREFIX
 from .runtime import Runtime
 from .specs import load_spec
-from .validation import PreparedRequestValidationMiddleware, validator_map
+from .validation import PARSED_BODY, PreparedRequestValidationMiddleware, validator_map
 from .vendor import Vendor
+
+_NOT_PARSED = object()
+
+
+class _Request(ConnexionRequest):
+    """Connexion's request, taking a JSON body the body validator already parsed."""
+
+    async def json(self) -> Any:
+        parsed = self.scope.get("extensions", {}).get(PARSED_BODY, _NOT_PARSED)
+        if parsed is not _NOT_PARSED:
+            return parsed
+        return await super().json()
 
 
 class _PreparedOperation(AsyncOperation):
@@ -51,7 +63,7 @@ class _PreparedOperation(AsyncOperation):
             decorator = StarletteDecorator(pythonic_params=self.pythonic_params, jsonifier=self.jsonifier)
             prepared = self._prepared = (decorator.decorate(self._fn), decorator.uri_parser)
         function, uri_parser = prepared
-        request = StarletteFramework.get_request(uri_parser=uri_parser, scope=scope, receive=receive)
+        request = _Request(scope, receive, uri_parser=uri_parser)
         response = await function(request)
         return await response(scope, receive, send)
 

@@ -13,6 +13,7 @@ is used only for schemas whose keywords both engines read the same way (see
 
 from __future__ import annotations
 
+import codecs
 import copy
 import json
 import logging
@@ -113,6 +114,10 @@ def fast_validator(schema: dict[str, Any]) -> Callable[[Any], bool] | None:
     return is_valid
 
 
+PARSED_BODY = "mockserver.parsed_body"
+"""Key in ``scope["extensions"]`` of the request body the validator parsed (UTF-8 bodies only)."""
+
+
 class FieldAwareJSONBodyValidator(JSONRequestBodyValidator):
     """Connexion's JSON body validator, raising field-aware :class:`Problem` errors."""
 
@@ -120,6 +125,10 @@ class FieldAwareJSONBodyValidator(JSONRequestBodyValidator):
         super().__init__(**kwargs)
         self._compiled = Draft4RequestValidator(self._schema, format_checker=Draft4Validator.FORMAT_CHECKER)
         self._fast_is_valid = fast_validator(self._schema)
+        try:
+            self._utf8 = codecs.lookup(self._encoding).name == "utf-8"
+        except LookupError:
+            self._utf8 = False
 
     @property
     def _validator(self) -> Any:
@@ -145,9 +154,14 @@ class FieldAwareJSONBodyValidator(JSONRequestBodyValidator):
         if not text:
             return None
         try:
-            return json.loads(text)
+            body = json.loads(text)
         except json.JSONDecodeError as exc:
             raise Problem(400, MALFORMED_BODY, f"the body is not valid JSON: {exc}", "body", "invalid") from exc
+        if self._utf8 and body is not None:
+            # The handler's request reads the same bytes again with json.loads(bytes), which
+            # decodes UTF-8 exactly like this; it takes this value instead of parsing twice.
+            scope.setdefault("extensions", {})[PARSED_BODY] = body
+        return body
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
         if not self._nullable and body is None:
