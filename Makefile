@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8080
 ARGS ?=
 
-.PHONY: serve test check pytest contracts contracts-served install clean
+.PHONY: serve test check pytest contracts contracts-served bench install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ contracts: $(STAMP)
 
 contracts-served: $(STAMP)
 	BIN=$(BIN) scripts/contracts-against-serve.sh -rs
+
+## bench: mockserver against Stoplight Prism's mock on the same specs and load (about 15 minutes;
+## installs Prism with npm and wrk with apt-get when missing; loopback only)
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) build dist reports .hypothesis
