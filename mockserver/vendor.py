@@ -110,9 +110,9 @@ class Vendor(ABC):
     def new_store(self) -> Any:
         """A fresh, empty store."""
 
-    @abstractmethod
     def dump(self) -> dict[str, Any]:
-        """The store as JSON-ready data (``GET /__admin/state``)."""
+        """The store as JSON-ready data (``GET /__admin/state``); stores provide ``dump()``."""
+        return self.store.dump()
 
     def reset(self) -> None:
         """Empty the store and restore default settings."""

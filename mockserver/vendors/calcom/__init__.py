@@ -39,9 +39,6 @@ class CalcomVendor(Vendor):
     def new_store(self) -> CalcomStore:
         return CalcomStore()
 
-    def dump(self) -> dict[str, Any]:
-        return self.store.dump()
-
     def authenticate(
         self, scheme: str, credential: str, headers: Mapping[str, str], operation_id: str
     ) -> dict[str, Any] | None:

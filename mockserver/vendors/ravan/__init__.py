@@ -40,9 +40,6 @@ class RavanVendor(Vendor):
     def new_store(self) -> RavanStore:
         return RavanStore()
 
-    def dump(self) -> dict[str, Any]:
-        return self.store.dump()
-
     def authenticate(
         self, scheme: str, credential: str, headers: Mapping[str, str], operation_id: str
     ) -> dict[str, Any] | None:

@@ -45,9 +45,6 @@ class RecallVendor(Vendor):
     def new_store(self) -> RecallStore:
         return RecallStore()
 
-    def dump(self) -> dict[str, Any]:
-        return self.store.dump()
-
     def authenticate(
         self, scheme: str, credential: str, headers: Mapping[str, str], operation_id: str
     ) -> dict[str, Any] | None:

@@ -37,9 +37,6 @@ class VcitaVendor(Vendor):
     def new_store(self) -> VcitaStore:
         return VcitaStore()
 
-    def dump(self) -> dict[str, Any]:
-        return self.store.dump()
-
     def authenticate(
         self, scheme: str, credential: str, headers: Mapping[str, str], operation_id: str
     ) -> dict[str, Any] | None:
