@@ -24,6 +24,7 @@ from . import auth, responses
 from .admin import InProcessAdmin
 from .admin.handlers import OPERATIONS as ADMIN_OPERATIONS
 from .dispatch import FunctionTableResolver, VendorResolver
+from .fastpath import OperationFastPath
 from .middleware import FakesMiddleware
 from .responses import ADMIN_PREFIX
 from .runtime import Runtime
@@ -171,6 +172,10 @@ class _SwaggerUIOnItsPaths(SwaggerUIMiddleware):
         await super().__call__(scope, receive, send)
 
 
+class _FastPath(OperationFastPath):
+    handler_factory = staticmethod(_PreparedOperation.from_operation)
+
+
 _MIDDLEWARE_REPLACEMENTS: dict[type, type] = {
     SwaggerUIMiddleware: _SwaggerUIOnItsPaths,
     RequestValidationMiddleware: PreparedRequestValidationMiddleware,
@@ -200,6 +205,7 @@ def build_app(
     *,
     vendors: Iterable[type[Vendor]] | None = None,
     validate_responses: bool = False,
+    fast_path: bool = True,
 ) -> FakesApp:
     """Build the app.
 
@@ -208,9 +214,14 @@ def build_app(
         vendors: the vendor classes to serve when building a new runtime (default: all).
         validate_responses: check every fake response against its spec; a violation answers
             500 ``FAKE_RESPONSE_INVALID`` in the vendor's envelope. Tests keep this on.
+        fast_path: serve fully matched operation requests through their own stages (see
+            :mod:`mockserver.fastpath`); off sends everything through Connexion's full chain,
+            which answers the same, more slowly.
     """
     runtime = runtime or Runtime(vendors)
     middlewares = [_MIDDLEWARE_REPLACEMENTS.get(m, m) for m in ConnexionMiddleware.default_middlewares]
+    if fast_path:
+        middlewares.insert(middlewares.index(_SwaggerUIOnItsPaths), _FastPath)
     app = _ConnexionApp(
         __name__,
         middlewares=middlewares,
