@@ -214,21 +214,29 @@ def build_app(
         vendors: the vendor classes to serve when building a new runtime (default: all).
         validate_responses: check every fake response against its spec; a violation answers
             500 ``FAKE_RESPONSE_INVALID`` in the vendor's envelope. Tests keep this on.
-        fast_path: serve fully matched operation requests through their own stages (see
-            :mod:`mockserver.fastpath`); off sends everything through Connexion's full chain,
-            which answers the same, more slowly.
+        fast_path: serve requests with the per-request work Connexion repeats done once (see
+            PROFILE.md in the bench folder); off builds Connexion's own AsyncApp with its
+            default middlewares, which answers the same, more slowly (the reference the
+            equivalence tests compare against).
     """
     runtime = runtime or Runtime(vendors)
-    middlewares = [_MIDDLEWARE_REPLACEMENTS.get(m, m) for m in ConnexionMiddleware.default_middlewares]
+    app: AsyncApp
     if fast_path:
+        middlewares = [_MIDDLEWARE_REPLACEMENTS.get(m, m) for m in ConnexionMiddleware.default_middlewares]
         middlewares.insert(middlewares.index(_SwaggerUIOnItsPaths), _FastPath)
-    app = _ConnexionApp(
-        __name__,
-        middlewares=middlewares,
-        validator_map=validator_map(),
-        security_map=_SECURITY_MAP,
-        swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
-    )
+        app = _ConnexionApp(
+            __name__,
+            middlewares=middlewares,
+            validator_map=validator_map(),
+            security_map=_SECURITY_MAP,
+            swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
+        )
+    else:
+        app = AsyncApp(
+            __name__,
+            validator_map=validator_map(prepared=False),
+            swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
+        )
     for name, vendor in runtime.vendors.items():
         spec = auth.attach(load_spec(vendor.spec_file))
         app.add_api(

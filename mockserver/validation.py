@@ -343,11 +343,26 @@ class PreparedRequestValidationMiddleware(RequestValidationMiddleware):
     api_cls = _PreparedRequestValidationAPI
 
 
-def validator_map() -> dict[str, Any]:
-    """Connexion's validator map with the field-aware JSON body validator."""
+class _PlainFieldAwareJSONBodyValidator(FieldAwareJSONBodyValidator):
+    """The field-aware validator with the Python engine only (no compiled first check)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._fast_is_valid = None
+
+
+def validator_map(prepared: bool = True) -> dict[str, Any]:
+    """Connexion's validator map with the field-aware JSON body validator.
+
+    ``prepared=False`` keeps Connexion's own parameter validator and checks bodies with the
+    Python engine only: the reference that the prepared validators must answer exactly like.
+    """
     mapping = dict(VALIDATOR_MAP)
-    mapping["parameter"] = PreparedParameterValidator
     body = MediaTypeDict(dict(VALIDATOR_MAP["body"]))
-    body["*/*json"] = FieldAwareJSONBodyValidator
+    if prepared:
+        mapping["parameter"] = PreparedParameterValidator
+        body["*/*json"] = FieldAwareJSONBodyValidator
+    else:
+        body["*/*json"] = _PlainFieldAwareJSONBodyValidator
     mapping["body"] = body
     return mapping

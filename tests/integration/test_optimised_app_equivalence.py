@@ -1,9 +1,11 @@
-"""The fast path answers exactly as Connexion's full middleware chain does.
+"""The app as served answers exactly as Connexion's own AsyncApp, unoptimised, does.
 
-Both apps serve one runtime. Each request (valid calls and many broken variants of every
-operation of every spec) goes to the fast-path app, then, after the state is put back, to the
-full-chain app; status, headers, body, journal entry and the resulting state must be equal.
-Randomness (ids, tokens, request ids) and the clock are made deterministic per request.
+``build_app()`` does the work Connexion repeats per request once, and runs matched operation
+requests through their own stages; ``build_app(fast_path=False)`` is Connexion's AsyncApp with
+its default middlewares and validators. Both serve one runtime. Each request (valid calls and
+many broken variants of every operation of every spec) goes to the first, then, after the state
+is put back, to the second; status, headers, body, journal entry and resulting state must be
+equal. Randomness (ids, tokens, request ids) and the clock are made deterministic per request.
 """
 
 from __future__ import annotations
@@ -133,8 +135,18 @@ def _fill(value: Any, seeded: dict[str, Any]) -> Any:
     return value
 
 
-def _cases(seeded: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, str], bytes]]:
+def _cases(seeded: dict[str, Any]) -> list[tuple[str, str, dict[str, str], bytes]]:
+    """Every case, deletions last (a deleted user would turn the rest into 401s)."""
+    cases = list(_all_cases(seeded))
+    return [c for c in cases if c[0] != "DELETE"] + [c for c in cases if c[0] == "DELETE"]
+
+
+def _all_cases(seeded: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, str], bytes]]:
     auth = _auth(seeded)
+    alternative = {
+        "vcita": {"Authorization": f"Bearer {seeded['vcita']['tokens']['admin']}"},
+        "calcom": {"Authorization": f"Bearer {seeded['calcom']['tokens']['managed_user']}"},
+    }
     path_values = {
         "calendar": "google",
         "agent_id": seeded["ravan"]["agent_id"],
@@ -158,6 +170,8 @@ def _cases(seeded: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, str], b
                 upper = method.upper()
                 headers = {**auth[api], **json_headers}
                 yield upper, full, headers, body
+                if api in alternative:
+                    yield upper, full, {**alternative[api], **json_headers}, body
                 yield upper, full, json_headers, body
                 yield upper, full, {k: "nope" for k in auth[api]} | json_headers, body
                 yield upper, full + "?unknown=1&limit=x", headers, body
