@@ -11,26 +11,45 @@ bench/PROFILE.md says what each saves.
 from __future__ import annotations
 
 import asyncio
+import collections.abc
+import logging
+import types
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from connexion import AsyncApp
+from connexion import AsyncApp, utils
 from connexion.apps.abstract import AbstractApp
 from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp, AsyncOperation
+from connexion.context import context as current_context
 from connexion.context import operation as current_operation
-from connexion.decorators import StarletteDecorator
-from connexion.exceptions import OAuthResponseProblem
-from connexion.lifecycle import ConnexionRequest
+from connexion.decorators.parameter import (
+    CONTEXT_NAME,
+    get_arguments,
+    inspect_function_arguments,
+    pythonic,
+    sanitized,
+    unwrap_decorators,
+)
+from connexion.decorators.response import AsyncResponseDecorator
+from connexion.exceptions import NonConformingResponseHeaders, OAuthResponseProblem
+from connexion.frameworks.starlette import Starlette as StarletteFramework
+from connexion.http_facts import FORM_CONTENT_TYPES
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.operations import Swagger2Operation
 from connexion.security import NO_VALUE, ApiKeySecurityHandler, BasicSecurityHandler, BearerSecurityHandler
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import parse_options_header as _parse_options_header
 from starlette.types import Receive, Scope, Send
 
 from .fastpath import OperationFastPath
 from .validation import PARSED_BODY, PreparedRequestValidationMiddleware
 
 _NOT_PARSED = object()
+_parameter_log = logging.getLogger("connexion.decorators.parameter")
 
 
 class _Request(ConnexionRequest):
@@ -43,8 +62,137 @@ class _Request(ConnexionRequest):
         return await super().json()
 
 
+class _PreparedHandler:
+    """Connexion's parameter and response decorators around one operation's handler.
+
+    The same steps in the same order as Connexion's ``AsyncParameterDecorator``,
+    ``_sync_async_decorator`` and ``AsyncResponseDecorator``, calling Connexion's own functions
+    for the work (``get_arguments``, the response decorator's helpers), with what they look up
+    on the operation for every request (the handler's signature, the body's name, what the
+    operation produces) looked up once. Connexion reads the operation through its context; this
+    holds the same operation object.
+    """
+
+    def __init__(self, function: Callable[..., Any], operation: Any, *, pythonic_params: bool, jsonifier: Any) -> None:
+        self._function = function
+        self._operation = operation
+        self._sanitize = pythonic if pythonic_params else sanitized
+        self._arguments, self._has_kwargs = inspect_function_arguments(unwrap_decorators(function))
+        self._is_async = asyncio.iscoroutinefunction(function)
+        self._swagger2 = isinstance(operation, Swagger2Operation)
+        self._body_names: dict[str, str] = {}
+        self._responses = AsyncResponseDecorator(framework=StarletteFramework, jsonifier=jsonifier)
+        # The response decorator reads list(set(operation.produces)) per response; a set built
+        # from the same list iterates in the same order for the life of the process.
+        self._produces = list(set(operation.produces))
+
+    async def __call__(self, request: Any) -> Any:
+        # -- AsyncParameterDecorator: the body, the files, the arguments
+        content_type = request.content_type
+        body_name = self._body_names.get(content_type)
+        if body_name is None:
+            body_name = self._body_names[content_type] = self._sanitize(self._operation.body_name(content_type))
+        request_body = None
+        if (body_name in self._arguments or self._has_kwargs) or (
+            request.mimetype in FORM_CONTENT_TYPES and self._swagger2
+        ):
+            request_body = request.get_body()
+        while asyncio.iscoroutine(request_body):
+            request_body = await request_body
+        kwargs = get_arguments(
+            self._operation,
+            path_params=request.path_params,
+            query_params=request.query_params,
+            body=request_body,
+            files=await _files(request),
+            arguments=self._arguments,
+            has_kwargs=self._has_kwargs,
+            sanitize=self._sanitize,
+            content_type=request.mimetype,
+        )
+        kwargs = {self._sanitize(k): v for k, v in kwargs.items()}
+        for key, value in current_context.items():
+            if self._has_kwargs or key in self._arguments:
+                kwargs[key] = value
+            else:
+                _parameter_log.debug("Context parameter '%s' not in function arguments", key)
+        if CONTEXT_NAME in self._arguments:
+            kwargs[CONTEXT_NAME] = current_context
+        # -- _sync_async_decorator
+        if self._is_async:
+            handler_response = await self._function(**kwargs)
+        else:
+            handler_response = await run_in_threadpool(self._function, **kwargs)
+        # -- AsyncResponseDecorator
+        if StarletteFramework.is_framework_response(handler_response):
+            return handler_response
+        if isinstance(handler_response, ConnexionResponse):
+            return StarletteFramework.connexion_to_framework_response(handler_response)
+        return self._build_response(handler_response)
+
+    def _build_response(self, handler_response: Any) -> Any:
+        """``build_framework_response``, with the operation's content types read once."""
+        responses = self._responses
+        data, status_code, headers = responses._unpack_handler_response(handler_response)
+        content_type = self._infer_content_type(data, headers)
+        if not StarletteFramework.is_framework_response(data):
+            data = responses._serialize_data(data, content_type=content_type)
+            status_code = status_code or responses._infer_status_code(data)
+            headers = responses._update_headers(headers, content_type=content_type)
+        return StarletteFramework.build_response(
+            data, content_type=content_type, status_code=status_code, headers=headers
+        )
+
+    def _infer_content_type(self, data: Any, headers: dict[str, str]) -> str | None:
+        """Connexion's ``_infer_content_type``, word for word, with ``produces`` computed once."""
+        content_type = utils.extract_content_type(headers)
+        produces = list(self._produces)
+        if data is not None and not produces:
+            produces = ["application/json"]
+        if content_type:
+            if content_type not in produces:
+                raise NonConformingResponseHeaders(
+                    f"Returned content type ({content_type}) is not defined in operation spec "
+                    f"({self._operation.produces})."
+                )
+        else:
+            if not produces:
+                pass
+            elif len(produces) == 1:
+                content_type = produces[0]
+            else:
+                if isinstance(data, str):
+                    for produced_content_type in produces:
+                        if "text/plain" in produced_content_type:
+                            content_type = produced_content_type
+                elif isinstance(data, (bytes, types.GeneratorType, collections.abc.Iterator)):
+                    for produced_content_type in produces:
+                        if "application/octet-stream" in produced_content_type:
+                            content_type = produced_content_type
+                if content_type is None:
+                    raise NonConformingResponseHeaders(
+                        "Multiple response content types are defined in the operation spec, but "
+                        "the handler response did not specify which one to return."
+                    )
+        return content_type
+
+
+async def _files(request: Any) -> Any:
+    """``request.files()``; without parsing anything when starlette would find no form.
+
+    Starlette parses a form only for ``multipart/form-data`` and
+    ``application/x-www-form-urlencoded`` bodies; for any other content type Connexion's
+    ``files()`` ends up with an empty ``defaultdict(list)``, which this returns directly.
+    """
+    if _parse_options_header is not None:
+        content_type, _ = _parse_options_header(request.headers.get("Content-Type"))
+        if content_type not in (b"multipart/form-data", b"application/x-www-form-urlencoded"):
+            return defaultdict(list)
+    return await request.files()
+
+
 class _PreparedOperation(AsyncOperation):
-    """Connexion's operation, with its handler decorated once instead of on every request.
+    """Connexion's operation, with its handler's decorators prepared once.
 
     Connexion builds the decorator chain and the URI parser anew per request; both depend only
     on the operation, so the first request builds them and the rest reuse them. The decorators
@@ -52,18 +200,22 @@ class _PreparedOperation(AsyncOperation):
     type match each time); that answer is fixed too, so it is remembered per media type.
     """
 
-    _prepared: tuple[Any, Any] | None = None
+    _prepared: tuple[_PreparedHandler, Any] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
         prepared = self._prepared
         if prepared is None:
-            # Built inside the first request: the URI parser reads the operation from the context.
-            _remember_body_definitions(current_operation._get_current_object())
-            decorator = StarletteDecorator(pythonic_params=self.pythonic_params, jsonifier=self.jsonifier)
-            prepared = self._prepared = (decorator.decorate(self._fn), decorator.uri_parser)
-        function, uri_parser = prepared
+            # Built inside the first request: Connexion reads the operation from the context.
+            operation = current_operation._get_current_object()
+            _remember_body_definitions(operation)
+            handler = _PreparedHandler(
+                self._fn, operation, pythonic_params=self.pythonic_params, jsonifier=self.jsonifier
+            )
+            uri_parser = operation.uri_parser_class(operation.parameters, operation.body_definition())
+            prepared = self._prepared = (handler, uri_parser)
+        handler, uri_parser = prepared
         request = _Request(scope, receive, uri_parser=uri_parser)
-        response = await function(request)
+        response = await handler(request)
         return await response(scope, receive, send)
 
 
