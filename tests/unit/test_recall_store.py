@@ -14,6 +14,7 @@ from mockserver.errors import AdminError, Problem, VendorError
 from mockserver.validation import describe
 from mockserver.vendor import Call
 from mockserver.vendors.recall import RecallVendor, handlers
+from mockserver.vendors.recall import store as recall_store
 from mockserver.vendors.recall.store import CALENDAR_TOKEN_LIFETIME, RecallStore
 
 PREFIX = "/recall"
@@ -87,6 +88,49 @@ def test_calendar_token_round_trip_and_foreign_tokens() -> None:
     assert store.read_calendar_token("not-a-token") is None
     unsigned_claims = jwt.encode({"exp": 1}, store.signing_key, algorithm="HS256")
     assert store.read_calendar_token(unsigned_claims) is None, "claims missing"
+
+
+def test_verified_tokens_are_remembered_within_a_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    store = RecallStore()
+    user = store.get_or_create_user(store.default_workspace().id, "u")
+    checks: list[str] = []
+    verify = store._verify_calendar_token
+
+    def counting(token: str) -> recall_store.CalendarToken | None:
+        checks.append(token)
+        return verify(token)
+
+    monkeypatch.setattr(store, "_verify_calendar_token", counting)
+    monkeypatch.setattr(recall_store, "TOKEN_MEMORY_LIMIT", 3)
+    token = store.issue_calendar_token(user, 1_000_000.0)
+    assert store.read_calendar_token(token) == store.read_calendar_token(token)
+    assert checks == [token], "the signature is checked once per token"
+    assert store.read_calendar_token("not-a-token") is None
+    assert store.read_calendar_token("not-a-token") is None
+    assert checks.count("not-a-token") == 2, "a refused token is checked every time, not remembered"
+    for _ in range(5):
+        assert store.read_calendar_token(store.issue_calendar_token(user, 1_000_000.0)) is not None
+    assert len(store._verified_tokens) <= 3
+
+
+def test_a_remembered_token_is_refused_once_its_user_is_gone_or_the_fake_is_reset(vendor: RecallVendor) -> None:
+    data = user_state(vendor)
+    token = data["tokens"]["calendar"]
+    assert (
+        vendor.authenticate("apikey", token, {}, "calendar_user_retrieve")["calendar_user_id"]
+        == (data["calendar_user_id"])
+    )
+    vendor.store.delete_user(data["calendar_user_id"])
+    with pytest.raises(VendorError) as deleted:
+        vendor.authenticate("apikey", token, {}, "calendar_user_retrieve")
+    assert deleted.value.body == {"detail": "Invalid token."}
+
+    again = user_state(vendor)
+    assert vendor.authenticate("apikey", again["tokens"]["calendar"], {}, "calendar_user_retrieve")
+    vendor.reset()
+    with pytest.raises(VendorError) as after_reset:
+        vendor.authenticate("apikey", again["tokens"]["calendar"], {}, "calendar_user_retrieve")
+    assert after_reset.value.body == {"detail": "Invalid token."}
 
 
 def test_dump_shows_key_prefixes_only() -> None:

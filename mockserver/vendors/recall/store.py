@@ -16,6 +16,8 @@ import jwt
 
 PLATFORMS = ("google", "microsoft")
 CALENDAR_TOKEN_LIFETIME = 24 * 3600
+# Verified tokens remembered per store; past this many the memory is dropped and rebuilt.
+TOKEN_MEMORY_LIMIT = 10_000
 DEFAULT_BOT_NAME = "Meeting Notetaker"
 PREFERENCE_FLAGS = (
     "record_non_host",
@@ -82,7 +84,7 @@ class CalendarUser:
         }
 
 
-@dataclass
+@dataclass(frozen=True)
 class CalendarToken:
     """What a valid calendar auth token says."""
 
@@ -98,6 +100,11 @@ class RecallStore:
     api_keys: dict[str, str] = field(default_factory=dict)  # key -> workspace id
     users: dict[str, CalendarUser] = field(default_factory=dict)  # insertion order = creation order
     default_workspace_id: str | None = None
+    # A token's signature check is the costliest step of a calendar request (PyJWT's base64 and
+    # HMAC work, about a third of the request's CPU), and its outcome depends only on the token
+    # and this store's key, so each verified token is checked once. Expiry stays the caller's
+    # check against the fake's clock on every request.
+    _verified_tokens: dict[str, CalendarToken] = field(default_factory=dict, repr=False, compare=False)
 
     # -- workspaces ---------------------------------------------------------------------------
     def add_workspace(self) -> Workspace:
@@ -178,6 +185,17 @@ class RecallStore:
 
     def read_calendar_token(self, token: str) -> CalendarToken | None:
         """What the token says, or None when it was not issued by this store."""
+        known = self._verified_tokens.get(token)
+        if known is not None:
+            return known
+        claims = self._verify_calendar_token(token)
+        if claims is not None:
+            if len(self._verified_tokens) >= TOKEN_MEMORY_LIMIT:
+                self._verified_tokens.clear()
+            self._verified_tokens[token] = claims
+        return claims
+
+    def _verify_calendar_token(self, token: str) -> CalendarToken | None:
         try:
             claims = jwt.decode(
                 token,
