@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from mockserver.errors import AdminError, Problem, VendorError
 from mockserver.vendor import Call
 from mockserver.vendors.calcom import CalcomVendor, auth, handlers
 from mockserver.vendors.calcom.calendars import list_for_user
+from mockserver.vendors.calcom.store import CalcomStore
 
 DISCONNECT = "CalendarsController_deleteCalendarCredentials"
 LIST = "CalendarsController_getCalendars"
@@ -424,3 +426,47 @@ def test_every_response_gets_a_fresh_request_id(vendor: CalcomVendor) -> None:
     first, second = vendor.response_headers(), vendor.response_headers()
     assert set(first) == {"X-Request-Id"}
     assert first["X-Request-Id"] != second["X-Request-Id"]
+
+
+def test_per_user_indexes_match_the_tables_through_connects_deletes_and_snapshots() -> None:
+    store = CalcomStore()
+    alice, bob = store.add_user(), store.add_user()
+    rows = []
+    for user, calendar, account in [
+        (alice, "google", "a1@example.com"),
+        (bob, "google", "b1@example.com"),
+        (alice, "office365", "a2@example.com"),
+        (bob, "apple", "b2@example.com"),
+    ]:
+        credential = store.add_credential(user.id, calendar, account)
+        store.select_primary(credential)
+        rows.append(credential)
+    unowned = store.add_credential(None, "google", "team@example.com")
+
+    def expected(user_id: int) -> tuple[list[int], list[int]]:
+        credentials = sorted(c.id for c in store.credentials.values() if c.user_id == user_id)
+        selected = [s.credential_id for s in store.selected_calendars if s.user_id == user_id]
+        return credentials, selected
+
+    def indexed(user_id: int) -> tuple[list[int], list[int]]:
+        return (
+            [c.id for c in store.user_credentials(user_id)],
+            [s.credential_id for s in store.user_selected_calendars(user_id)],
+        )
+
+    for user in (alice, bob):
+        assert indexed(user.id) == expected(user.id)
+    assert [store.is_selected(c) for c in [*rows, unowned]] == [True, True, True, True, False]
+
+    snapshot = copy.deepcopy(store)
+    store.delete_credential(rows[0].id)
+    store.delete_credential(unowned.id)
+    assert indexed(alice.id) == expected(alice.id) == ([rows[2].id], [rows[2].id])
+    assert indexed(bob.id) == expected(bob.id)
+    assert [s.credential_id for s in store.selected_calendars] == [rows[1].id, rows[2].id, rows[3].id]
+
+    # A restored snapshot's indexes point at the snapshot's own rows.
+    restored = snapshot
+    assert [c.id for c in restored.user_credentials(alice.id)] == [rows[0].id, rows[2].id]
+    assert all(c is restored.credentials[c.id] for c in restored.user_credentials(alice.id))
+    assert store.user_credentials(4242) == [] and store.user_selected_calendars(4242) == []

@@ -231,8 +231,8 @@ def _default_account(user: User, calendar: str) -> str:
 def _link_account(store: CalcomStore, user: User, calendar: str, account: str) -> Credential:
     """createAndLinkCalendarEntry: a known primary calendar only revives its invalid credential."""
     app_type = APPS[calendar].type
-    for selected in store.selected_calendars:
-        if selected.user_id == user.id and selected.integration == app_type and selected.external_id == account:
+    for selected in store.user_selected_calendars(user.id):
+        if selected.integration == app_type and selected.external_id == account:
             credential = store.credentials[selected.credential_id]
             credential.invalid = False
             return credential

@@ -104,6 +104,11 @@ class CalcomStore:
     tokens: dict[str, Token] = field(default_factory=dict)
     oauth_codes: dict[str, OAuthCode] = field(default_factory=dict)
     next_ids: dict[str, int] = field(default_factory=lambda: {"user": 1, "credential": 1, "destination": 1})
+    # Per-user indexes over credentials and selected_calendars, so a request reads its own user's
+    # rows rather than scanning every user's (the tables above stay the source of truth; only the
+    # methods below change them, and they keep the indexes in step).
+    _credentials_of: dict[int, dict[int, Credential]] = field(default_factory=dict, repr=False, compare=False)
+    _selected_of: dict[int, list[SelectedCalendar]] = field(default_factory=dict, repr=False, compare=False)
 
     def _next(self, table: str) -> int:
         value = self.next_ids[table]
@@ -133,7 +138,11 @@ class CalcomStore:
     # -- credentials ----------------------------------------------------------------------------
     def user_credentials(self, user_id: int) -> list[Credential]:
         """The user's credentials in id order (the order Cal.com lists them)."""
-        return sorted((c for c in self.credentials.values() if c.user_id == user_id), key=lambda c: c.id)
+        return sorted(self._credentials_of.get(user_id, {}).values(), key=lambda c: c.id)
+
+    def user_selected_calendars(self, user_id: int) -> list[SelectedCalendar]:
+        """The user's selected calendars, oldest first."""
+        return list(self._selected_of.get(user_id, ()))
 
     def add_credential(
         self, user_id: int, calendar: str, account: str, invalid: bool = False, secret: str | None = None
@@ -141,25 +150,35 @@ class CalcomStore:
         app = APPS[calendar]
         credential = Credential(self._next("credential"), app.type, user_id, app.app_id, account, invalid, None, secret)
         self.credentials[credential.id] = credential
+        if user_id is not None:
+            self._credentials_of.setdefault(user_id, {})[credential.id] = credential
         return credential
 
     def select_primary(self, credential: Credential) -> None:
         """Record the credential's primary calendar as selected (what the OAuth save does)."""
         assert credential.user_id is not None
-        self.selected_calendars.append(
-            SelectedCalendar(credential.user_id, credential.type, credential.external_id(), credential.id)
-        )
+        selected = SelectedCalendar(credential.user_id, credential.type, credential.external_id(), credential.id)
+        self.selected_calendars.append(selected)
+        self._selected_of.setdefault(credential.user_id, []).append(selected)
 
     def is_selected(self, credential: Credential) -> bool:
+        if credential.user_id is None:
+            return False
         return any(
             s.credential_id == credential.id and s.external_id == credential.external_id()
-            for s in self.selected_calendars
+            for s in self._selected_of.get(credential.user_id, ())
         )
 
     def delete_credential(self, credential_id: int) -> Credential:
         """Hard delete, with the rows that reference the credential (Prisma's onDelete: Cascade)."""
         credential = self.credentials.pop(credential_id)
-        self.selected_calendars = [s for s in self.selected_calendars if s.credential_id != credential_id]
+        if credential.user_id is not None:
+            self._credentials_of.get(credential.user_id, {}).pop(credential_id, None)
+            if any(s.credential_id == credential_id for s in self._selected_of.get(credential.user_id, ())):
+                self._selected_of[credential.user_id] = [
+                    s for s in self._selected_of[credential.user_id] if s.credential_id != credential_id
+                ]
+                self.selected_calendars = [s for s in self.selected_calendars if s.credential_id != credential_id]
         for user_id, destination in list(self.destination_calendars.items()):
             if destination.credential_id == credential_id:
                 del self.destination_calendars[user_id]
