@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import socket
 import threading
 import time
@@ -89,4 +90,9 @@ def serve_forever(app: FakesApp, sock: socket.socket) -> None:
     # connections the 99th percentile went from ~70 ms to over 1 s; throughput is the same.
     # httptools (uvicorn's "auto" HTTP parser when installed) stays.
     config = uvicorn.Config(app, log_level="warning", lifespan="on", loop="asyncio", ws="none", access_log=False)
+    # The specs, validators and app built so far live as long as the process; moved out of the
+    # collector's reach, a full collection under load walks a few thousand objects instead of
+    # ~70,000, and its pauses went from ~36 ms to ~4 ms (the 99th percentile's main cause).
+    gc.collect()
+    gc.freeze()
     uvicorn.Server(config).run(sockets=[sock])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import socket
 
 import pytest
+import uvicorn
 
-from mockserver.server import PortInUse, bind_socket
+from mockserver.app import build_app
+from mockserver.server import PortInUse, bind_socket, serve_forever
 
 
 def test_listening_socket_is_tcp_so_accepted_connections_get_nodelay() -> None:
@@ -30,3 +33,17 @@ def test_port_in_use_is_reported() -> None:
             bind_socket("127.0.0.1", sock.getsockname()[1])
     finally:
         sock.close()
+
+
+def test_serve_forever_freezes_what_was_built_before_serving(monkeypatch: pytest.MonkeyPatch) -> None:
+    frozen_when_served: list[int] = []
+    monkeypatch.setattr(
+        uvicorn.Server, "run", lambda self, sockets=None: frozen_when_served.append(gc.get_freeze_count())
+    )
+    sock = bind_socket("127.0.0.1", 0)
+    try:
+        serve_forever(build_app(), sock)
+    finally:
+        gc.unfreeze()
+        sock.close()
+    assert len(frozen_when_served) == 1 and frozen_when_served[0] > 10_000
