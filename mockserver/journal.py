@@ -7,6 +7,8 @@ import threading
 from collections import deque
 from typing import Any
 
+from .clock import iso
+
 DEFAULT_CAP = 1000
 
 
@@ -29,7 +31,12 @@ class Journal:
             self._entries = deque(self._entries, maxlen=cap)
 
     def record(self, entry: dict[str, Any]) -> None:
-        """Append one entry; an ``id`` is assigned here."""
+        """Append one entry; an ``id`` is assigned here.
+
+        A ``time`` given as epoch seconds is kept as a number and read back as an ISO 8601
+        string: formatting it costs more than the rest of recording, and most entries are
+        never read.
+        """
         with self._lock:
             entry["id"] = next(self._ids)
             self._entries.append(entry)
@@ -41,7 +48,9 @@ class Journal:
         items.reverse()
         if api is not None:
             items = [e for e in items if e["api"] == api]
-        return items[:limit] if limit is not None else items
+        if limit is not None:
+            items = items[:limit]
+        return [_readable(e) for e in items]
 
     def clear(self, api: str | None = None) -> int:
         """Forget entries (all, or one API's); answers how many were dropped."""
@@ -56,3 +65,10 @@ class Journal:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _readable(entry: dict[str, Any]) -> dict[str, Any]:
+    when = entry.get("time")
+    if isinstance(when, float):
+        return {**entry, "time": iso(when)}
+    return dict(entry)

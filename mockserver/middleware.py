@@ -10,7 +10,6 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .auth import SCOPE_KEY
-from .clock import iso
 from .errors import PAYLOAD_TOO_LARGE, Problem
 from .runtime import Runtime
 
@@ -47,7 +46,7 @@ class FakesMiddleware:
             routing = scope["extensions"].get("connexion_routing", {})
             self.runtime.journal.record(
                 {
-                    "time": iso(self.runtime.clock.now()),
+                    "time": self.runtime.clock.now(),
                     "method": scope["method"],
                     "path": scope["path"],
                     "query": scope.get("query_string", b"").decode("latin-1"),

@@ -47,6 +47,15 @@ def test_journal_is_capped_newest_first_and_filterable() -> None:
     assert len(journal) == 0
 
 
+def test_journal_reads_epoch_times_as_iso_and_hands_out_copies() -> None:
+    journal = Journal()
+    journal.record({"api": "a", "time": 1.5})
+    journal.record({"api": "a", "time": "2026-01-01T00:00:00.000Z"})
+    assert [e["time"] for e in journal.entries()] == ["2026-01-01T00:00:00.000Z", "1970-01-01T00:00:01.500Z"]
+    journal.entries()[0]["api"] = "changed"
+    assert journal.entries()[0]["api"] == "a"
+
+
 def test_fault_times_counts_down_and_newest_wins() -> None:
     faults = FaultStore()
     faults.add("vcita", "op", status=500)
