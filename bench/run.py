@@ -54,6 +54,10 @@ from bench.servers import (
 OURS = "mockserver serve"
 PRISM_DEFAULT = "Prism (default logging)"
 PRISM_SILENT = "Prism (-v silent)"
+# Pause after every run: requests the load generator wrote just before it stopped are still
+# served, and one read after the next run's first requests could disconnect an actor the next
+# run has just reconnected (a 422 that would be the benchmark's fault, not the server's).
+SETTLE_S = 0.5
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -188,9 +192,9 @@ class Bench:
         self.prism = None if args.skip_prism else ensure_prism(_log)
 
     def load(self, server: Server, scenario_cycles: Any, script: Path, seconds: float) -> LoadResult:
-        """One timed run against one server."""
+        """One timed run against one server, then a pause for the server to finish its backlog."""
         if self.wrk is not None:
-            return run_wrk(
+            result = run_wrk(
                 self.wrk,
                 server.base_url,
                 script,
@@ -198,9 +202,12 @@ class Bench:
                 connections=self.args.connections,
                 threads=self.args.threads,
             )
-        return run_python(
-            server.base_url, scenario_cycles, server.prefix, duration_s=seconds, connections=self.args.connections
-        )
+        else:
+            result = run_python(
+                server.base_url, scenario_cycles, server.prefix, duration_s=seconds, connections=self.args.connections
+            )
+        time.sleep(SETTLE_S)
+        return result
 
     def scenario(self, scenario: Scenario) -> ScenarioResult:
         """Every server's runs on one scenario."""
