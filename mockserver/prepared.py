@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from connexion import AsyncApp, utils
+from connexion import AsyncApp
 from connexion.apps.abstract import AbstractApp
 from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp, AsyncOperation
 from connexion.context import context as current_context
@@ -46,7 +46,7 @@ from starlette.requests import parse_options_header as _parse_options_header
 from starlette.types import Receive, Scope, Send
 
 from .fastpath import OperationFastPath
-from .validation import PARSED_BODY, PreparedRequestValidationMiddleware
+from .validation import PARSED_BODY, PreparedRequestValidationMiddleware, header_content_type
 
 _NOT_PARSED = object()
 _parameter_log = logging.getLogger("connexion.decorators.parameter")
@@ -145,7 +145,7 @@ class _PreparedHandler:
 
     def _infer_content_type(self, data: Any, headers: dict[str, str]) -> str | None:
         """Connexion's ``_infer_content_type``, word for word, with ``produces`` computed once."""
-        content_type = utils.extract_content_type(headers)
+        content_type = header_content_type(headers)
         produces = list(self._produces)
         if data is not None and not produces:
             produces = ["application/json"]

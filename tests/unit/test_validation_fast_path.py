@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from connexion import utils as connexion_utils
 from connexion.json_schema import Draft4RequestValidator
 from connexion.resolver import Resolver
 from connexion.spec import Specification
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft4Validator
 
 from mockserver.specs import load_spec, spec_dir
-from mockserver.validation import fast_validator
+from mockserver.validation import fast_validator, header_content_type
 
 pytest.importorskip("jsonschema_rs")
 
@@ -153,3 +154,16 @@ def test_a_nullable_property_falls_back_to_the_python_validator() -> None:
     assert fast is not None
     assert not fast({"a": None})  # refused by the compiled check: the Python validator decides
     assert Draft4RequestValidator(schema).is_valid({"a": None})
+
+
+_HEADER_NAMES = st.sampled_from(["content-type", "Content-Type", "CONTENT-TYPE", "accept", "x-other", "content-typo"])
+_HEADER_VALUES = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=255), max_size=30)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_HEADER_NAMES, _HEADER_VALUES), max_size=5), st.booleans())
+def test_header_content_type_answers_as_connexion_does(pairs: list[tuple[str, str]], as_dict: bool) -> None:
+    headers: Any = (
+        dict(pairs) if as_dict else [(name.encode("latin-1"), value.encode("latin-1")) for name, value in pairs]
+    )
+    assert header_content_type(headers) == connexion_utils.extract_content_type(headers)
