@@ -1,0 +1,439 @@
+"""The benchmark harness's pure parts: arguments, the wrk script and its result line, the report."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import astuple
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench import run
+from bench.load import LoadResult, _lua_string, lua_script, parse_wrk_output
+from bench.report import (
+    TARGET_P99_MS,
+    TARGET_STARTUP_S,
+    TARGET_VS_PRISM_DEFAULT,
+    TARGET_VS_PRISM_SILENT,
+    ScenarioResult,
+    ServerRow,
+    format_targets,
+    soak_verdict,
+    to_json,
+)
+from bench.scenarios import DEFAULT_SCENARIOS, Request
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# -- bench/run.py --dry-run ---------------------------------------------------------------------
+
+
+def test_dry_run_prints_the_plan_and_a_sample_labelled_as_made_up(tmp_path: Path) -> None:
+    # An empty PATH: no wrk, npm, node or apt-get to reach for, so any attempt to install or run
+    # them would fail the run; --json must not be written either, since nothing is measured.
+    out = tmp_path / "results.json"
+    completed = subprocess.run(
+        [sys.executable, "bench/run.py", "--dry-run", "--json", str(out)],
+        cwd=ROOT,
+        env={**os.environ, "PATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert completed.returncode == 0, completed.stderr
+    stdout = completed.stdout
+    lines = stdout.splitlines()
+    assert lines[0] == f"scenarios: {', '.join(DEFAULT_SCENARIOS)}"
+    assert lines[1] == f"servers: {run.OURS}, {run.PRISM_DEFAULT}, {run.PRISM_SILENT}"
+    assert lines[2].startswith("load: wrk, 64 connections, 2 threads, 3 s warm-up, 3 x 10 s per server")
+    assert lines[3].startswith("extras: start-up x5")
+    assert lines[4].startswith("machine: ")
+    assert lines[5] == ""
+    assert lines[6].startswith("SAMPLE (made-up numbers)  [")
+    assert "measured: nothing was run" in lines
+    assert "Targets (read from the numbers above; nothing here is asserted):" in lines
+    assert "Other measurements:" in lines
+    # Every scenario line of the targets names the sample, not a real scenario.
+    scenario_targets = [line for line in lines if line.startswith("  ") and ": our" in line]
+    assert len(scenario_targets) == 4
+    assert all(line.startswith("  SAMPLE (made-up numbers): ") for line in scenario_targets)
+    assert "round 1:" not in stdout
+    assert not out.exists()
+
+
+class _Forbidden:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise AssertionError("--dry-run must not build a benchmark run")
+
+
+def test_dry_run_installs_starts_and_measures_nothing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    def forbidden(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("--dry-run must not install, start or measure anything")
+
+    started: list[list[str]] = []
+    real_popen = subprocess.Popen
+
+    def popen(command: Any, *args: Any, **kwargs: Any) -> Any:
+        started.append(list(command))
+        if list(command)[:1] != ["free"]:
+            raise AssertionError(f"--dry-run started {command}")
+        return real_popen(command, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    monkeypatch.setattr(run, "Bench", _Forbidden)
+    for name in ("ensure_wrk", "ensure_prism", "run_wrk", "run_python"):
+        monkeypatch.setattr(run, name, forbidden)
+    monkeypatch.setattr(run.Server, "start", forbidden)
+    monkeypatch.setattr(run.extras, "served_apis", forbidden)
+
+    assert run.main(["--dry-run", "--skip-prism", "--json", str(tmp_path / "r.json")]) == 0
+
+    stdout = capsys.readouterr().out
+    assert all(command[:1] == ["free"] for command in started)
+    assert not (tmp_path / "r.json").exists()
+    assert f"servers: {run.OURS}\n" in stdout
+    table = stdout[stdout.index("SAMPLE (made-up numbers)") : stdout.index("measured: nothing was run")]
+    assert run.OURS in table
+    assert "Prism" not in table
+
+
+# -- parse_args ----------------------------------------------------------------------------------
+
+
+def test_defaults_measure_every_default_scenario() -> None:
+    args = run.parse_args([])
+    assert args.scenarios == list(DEFAULT_SCENARIOS)
+    assert (args.duration, args.warmup, args.rounds, args.soak, args.skip_suites) == (10.0, 3.0, 3, 30.0, False)
+
+
+def test_quick_applies_its_settings() -> None:
+    args = run.parse_args(["--quick", "vcita-disable"])
+    assert (args.duration, args.warmup, args.rounds, args.soak, args.skip_suites) == (5.0, 1.0, 1, 10.0, True)
+    assert args.scenarios == ["vcita-disable"]
+    assert (args.connections, args.threads, args.actors) == (64, 2, 512)
+
+
+def _rejected(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as exited:
+        run.parse_args(argv)
+    assert exited.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_an_unknown_scenario_is_rejected(capsys: pytest.CaptureFixture[str]) -> None:
+    err = _rejected(["vcita-disable", "vcita-nope"], capsys)
+    assert "unknown scenario 'vcita-nope'; known: vcita-disconnect, vcita-disable" in err
+
+
+@pytest.mark.parametrize("name", ["duration", "rounds", "connections", "threads", "actors"])
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_non_positive_sizes_are_rejected(name: str, value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    err = _rejected([f"--{name}={value}"], capsys)
+    assert f"error: --{name} must be positive" in err
+
+
+def test_fewer_actors_than_connections_is_rejected(capsys: pytest.CaptureFixture[str]) -> None:
+    err = _rejected(["--actors", "63", "--connections", "64"], capsys)
+    assert "error: --actors must be at least --connections" in err
+
+
+def test_as_many_actors_as_connections_is_accepted() -> None:
+    args = run.parse_args(["--actors", "8", "--connections", "8", "--threads", "1"])
+    assert (args.actors, args.connections, args.threads) == (8, 8, 1)
+
+
+# -- the wrk script ------------------------------------------------------------------------------
+
+_LUA_LITERAL = r'"(?:[^"\\]|\\[0-9]{3})*"'
+
+
+def _lua_bytes(literal: str) -> bytes:
+    """The bytes a Lua string literal made of plain characters and ``\\ddd`` escapes stands for."""
+    assert literal[0] == literal[-1] == '"'
+    parts = re.split(r"\\([0-9]{3})", literal[1:-1])
+    out = bytearray()
+    for index, part in enumerate(parts):
+        if index % 2:
+            out.append(int(part))
+        else:
+            assert "\\" not in part and '"' not in part, literal
+            out += part.encode("ascii")
+    return bytes(out)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        'say "hi"',
+        "C:\\temp\\new",
+        '\\"',
+        "caf\u00e9 \u2603 \U0001f600",
+        "line\nbreak\ttab\r\x00\x7f",
+        '"1',  # an escape followed by a digit: Lua reads at most three digits
+        b"\x00\xff\xfe raw \x80",
+        bytes(range(256)),
+        "",
+    ],
+)
+def test_lua_string_is_printable_ascii_holding_exactly_the_bytes(value: str | bytes) -> None:
+    literal = _lua_string(value)
+    assert re.fullmatch(_LUA_LITERAL, literal)
+    assert all(32 <= ord(char) < 127 for char in literal)
+    expected = value.encode() if isinstance(value, str) else value
+    assert _lua_bytes(literal) == expected
+
+
+def test_lua_string_escapes_quotes_and_backslashes_as_decimal_bytes() -> None:
+    assert _lua_string('a"b\\c') == '"a\\034b\\092c"'
+    assert _lua_string("\u00e9") == '"\\195\\169"'
+    assert _lua_string("plain /v2/calendars?x=1") == '"plain /v2/calendars?x=1"'
+
+
+_CYCLES = [
+    (
+        Request("POST", "/platform/v1/x", {"Content-Type": "application/json", "X-Q": 'a"b'}, b'{"n":"\xc3\xa9\\"}'),
+        Request("PUT", "/business/disconnect", {"Authorization": "Bearer t\u00f6k"}, b"{}"),
+    ),
+    (Request("GET", "/v2/calendars?limit=1", {}),),
+]
+
+
+def _actors_table_values(script: str) -> list[bytes | None]:
+    table = script[script.index("local all_actors = ") : script.index("\nlocal counter")]
+    return [None if token == "nil" else _lua_bytes(token) for token in re.findall(_LUA_LITERAL + r"|\bnil\b", table)]
+
+
+@pytest.mark.parametrize("prefix", ["/vcita", ""])
+def test_lua_script_holds_every_request_below_the_prefix(prefix: str) -> None:
+    script = lua_script(_CYCLES, prefix)
+    assert "-- generated by bench/load.py: 2 actors" in script
+    expected: list[bytes | None] = []
+    for cycle in _CYCLES:
+        for request in cycle:
+            expected += [request.method.encode(), (prefix + request.path).encode()]
+            for key, value in request.headers.items():
+                expected += [key.encode(), value.encode()]
+            expected.append(request.body or None)
+    assert _actors_table_values(script) == expected
+    table = script[script.index("local all_actors = ") : script.index("\nlocal counter")]
+    # One line per actor, each a table of its requests.
+    assert len(table.split("},\n{")) == len(_CYCLES)
+
+
+def test_lua_script_without_prefix_keeps_paths_as_they_are() -> None:
+    values = _actors_table_values(lua_script(_CYCLES, ""))
+    assert b"/v2/calendars?limit=1" in values
+    assert not any(v is not None and v.startswith(b"/vcita") for v in values)
+
+
+# -- the BENCH_RESULT line -----------------------------------------------------------------------
+
+# What wrk 4 printed for a rate-limited 1 s run, with a socket-error line added.
+WRK_STDOUT = (
+    "Running 1s test @ http://127.0.0.1:41621\n"
+    "  2 threads and 8 connections\n"
+    "  Thread Stats   Avg      Stdev     Max   +/- Stdev\n"
+    "    Latency     5.09ms    4.07ms  35.18ms   94.04%\n"
+    "    Req/Sec     0.90k   135.50     1.05k    60.00%\n"
+    "  1797 requests in 1.00s, 339.91KB read\n"
+    "  Socket errors: connect 1, read 2, write 3, timeout 4\n"
+    "  Non-2xx or 3xx responses: 1664\n"
+    "Requests/sec:   1793.37\n"
+    "Transfer/sec:    339.22KB\n"
+    'BENCH_RESULT {"requests": 1797, "duration_us": 1002025, "p50_us": 3951, "p99_us": 26279, '
+    '"max_us": 35184, "status": 1664, "connect": 1, "read": 2, "write": 3, "timeout": 4}\n'
+)
+
+
+def test_parse_wrk_output_reads_the_result_line() -> None:
+    result = parse_wrk_output(WRK_STDOUT)
+    assert result.requests == 1797
+    assert result.duration_s == pytest.approx(1.002025)
+    assert (result.p50_ms, result.p99_ms, result.max_ms) == pytest.approx((3.951, 26.279, 35.184))
+    assert result.non_2xx == 1664
+    assert result.socket_errors == 1 + 2 + 3 + 4
+    assert result.rps == pytest.approx(1797 / 1.002025)
+
+
+def _lua_format_call(script: str) -> tuple[str, list[str]]:
+    """The format string and argument expressions of the ``string.format`` in ``done()``."""
+    done = script[script.index("function done(") :]
+    call = done[done.index("string.format(") + len("string.format(") :]
+    format_part, _, args_part = call.partition("summary.requests")
+    pieces = re.findall(r'"((?:[^"\\]|\\.)*)"', format_part)
+    unescaped = re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), "".join(pieces))
+    args = ("summary.requests" + args_part[: args_part.index("))")]).split(",")
+    return unescaped, [arg.strip() for arg in args]
+
+
+def test_the_line_the_generated_done_prints_parses_back() -> None:
+    fmt, args = _lua_format_call(lua_script(_CYCLES, "/vcita"))
+    values = {
+        "summary.requests": 52_345,
+        "summary.duration": 10_001_234,
+        "latency:percentile(50)": 1_800,
+        "latency:percentile(99)": 9_100,
+        "latency.max": 250_000,
+        "e.status": 7,
+        "e.connect": 1,
+        "e.read": 20,
+        "e.write": 300,
+        "e.timeout": 4_000,
+    }
+    assert sorted(args) == sorted(values)
+    line = fmt % tuple(values[arg] for arg in args)  # Lua's %d formats as C's (and Python's)
+    assert line.startswith("BENCH_RESULT {") and line.endswith("}\n")
+    result = parse_wrk_output("Running 10s test @ http://127.0.0.1:1\n" + line + "\n")
+    assert astuple(result) == pytest.approx((52_345, 10.001234, 1.8, 9.1, 250.0, 7, 4_321))
+
+
+def test_parse_wrk_output_without_the_line_says_so_and_shows_the_output() -> None:
+    stdout = WRK_STDOUT.replace("BENCH_RESULT", "RESULT")
+    with pytest.raises(ValueError, match="wrk printed no result line") as raised:
+        parse_wrk_output(stdout)
+    assert "Transfer/sec:    339.22KB" in str(raised.value)
+
+
+def test_parse_wrk_output_only_reads_a_whole_line() -> None:
+    indented = WRK_STDOUT.replace("BENCH_RESULT", "  BENCH_RESULT")
+    with pytest.raises(ValueError, match="wrk printed no result line"):
+        parse_wrk_output(indented)
+
+
+def test_parse_wrk_output_with_a_partial_line_fails_rather_than_reading_zeros() -> None:
+    with pytest.raises((KeyError, ValueError)):
+        parse_wrk_output('BENCH_RESULT {"requests": 10, "duration_us": 1000000}\n')
+    with pytest.raises(ValueError):
+        parse_wrk_output('BENCH_RESULT {"requests": 10, "duration_us": \n')
+
+
+# -- the report's targets ------------------------------------------------------------------------
+
+
+def _run(rps: float, p99_ms: float = 10.0, non_2xx: int = 0, socket_errors: int = 0) -> LoadResult:
+    return LoadResult(round(rps * 10), 10.0, p99_ms / 2, p99_ms, p99_ms * 2, non_2xx, socket_errors)
+
+
+def _result(ours: list[LoadResult], default: list[LoadResult], silent: list[LoadResult]) -> ScenarioResult:
+    rows = [
+        ServerRow(run.OURS, True, ours),
+        ServerRow(run.PRISM_DEFAULT, False, default),
+        ServerRow(run.PRISM_SILENT, False, silent),
+    ]
+    return ScenarioResult("s", "Scenario", "what", "settings", rows)
+
+
+def _verdict(text: str, fragment: str) -> str:
+    [line] = [line for line in text.splitlines() if fragment in line]
+    return line.rsplit(": ", 1)[1]
+
+
+def test_the_target_constants_are_the_documented_ones() -> None:
+    assert (TARGET_VS_PRISM_DEFAULT, TARGET_VS_PRISM_SILENT, TARGET_P99_MS, TARGET_STARTUP_S) == (2.0, 1.2, 50.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("ours", "prism", "verdict"),
+    [(2000, 1000, "met"), (3000, 1000, "met"), (1990, 1000, "NOT met"), (900, 1000, "NOT met")],
+)
+def test_ratio_target_against_prism_default_logging(ours: float, prism: float, verdict: str) -> None:
+    text = format_targets([_result([_run(ours)], [_run(prism)], [_run(1)])], {})
+    assert _verdict(text, f"ours/{run.PRISM_DEFAULT}") == verdict
+    assert f"ours/{run.PRISM_DEFAULT} {ours / prism:.2f}x (target >= 2.0x)" in text
+
+
+@pytest.mark.parametrize(
+    ("ours", "prism", "verdict"),
+    [(1200, 1000, "met"), (2000, 1000, "met"), (1190, 1000, "NOT met"), (1000, 1000, "NOT met")],
+)
+def test_ratio_target_against_prism_silent(ours: float, prism: float, verdict: str) -> None:
+    text = format_targets([_result([_run(ours)], [_run(1)], [_run(prism)])], {})
+    assert _verdict(text, f"ours/{run.PRISM_SILENT}") == verdict
+    assert f"ours/{run.PRISM_SILENT} {ours / prism:.2f}x (target >= 1.2x)" in text
+
+
+def test_each_prism_row_gets_its_own_target() -> None:
+    # 1.5x is enough against the silent mock and not against the default one.
+    text = format_targets([_result([_run(1500)], [_run(1000)], [_run(1000)])], {})
+    assert _verdict(text, f"ours/{run.PRISM_DEFAULT}") == "NOT met"
+    assert _verdict(text, f"ours/{run.PRISM_SILENT}") == "met"
+
+
+def test_the_ratio_is_of_median_requests_per_second() -> None:
+    ours = [_run(1000), _run(3000), _run(2000)]
+    prism = [_run(1000), _run(5000), _run(900)]
+    text = format_targets([_result(ours, prism, prism)], {})
+    assert f"ours/{run.PRISM_DEFAULT} 2.00x" in text
+    assert _verdict(text, f"ours/{run.PRISM_DEFAULT}") == "met"
+
+
+@pytest.mark.parametrize(
+    ("p99s", "verdict"),
+    [
+        ([50.0], "met"),
+        ([12.0, 49.9, 50.0], "met"),
+        ([50.1], "NOT met"),
+        ([10.0, 80.0, 10.0], "NOT met"),  # the worst run counts, not the median
+    ],
+)
+def test_p99_target(p99s: list[float], verdict: str) -> None:
+    ours = [_run(1000, p99) for p99 in p99s]
+    text = format_targets([_result(ours, [_run(100)], [_run(100)])], {})
+    assert _verdict(text, "our p99") == verdict
+    assert f"worst run {max(p99s):.1f} ms (target <= 50 ms)" in text
+
+
+@pytest.mark.parametrize(
+    ("runs", "verdict"),
+    [
+        ([_run(1000), _run(1000)], "met"),
+        ([_run(1000), _run(1000, non_2xx=1)], "NOT met"),
+        ([_run(1000, socket_errors=1), _run(1000)], "NOT met"),
+    ],
+)
+def test_zero_errors_target(runs: list[LoadResult], verdict: str) -> None:
+    text = format_targets([_result(runs, [_run(100)], [_run(100)])], {})
+    assert _verdict(text, "our errors") == verdict
+
+
+def test_errors_on_prism_do_not_count_against_ours() -> None:
+    text = format_targets([_result([_run(1000)], [_run(100, non_2xx=5)], [_run(100, socket_errors=5)])], {})
+    assert _verdict(text, "our errors") == "met"
+
+
+def test_targets_without_runs_are_not_available() -> None:
+    text = format_targets([_result([], [], [])], {})
+    assert _verdict(text, f"ours/{run.PRISM_DEFAULT}") == "n/a"
+    assert _verdict(text, f"ours/{run.PRISM_SILENT}") == "n/a"
+    assert _verdict(text, "our p99") == "n/a"
+    assert _verdict(text, "our errors") == "n/a"
+
+
+@pytest.mark.parametrize(("worst", "verdict"), [(0.4, "met"), (1.0, "met"), (1.01, "NOT met")])
+def test_startup_target(worst: float, verdict: str) -> None:
+    text = format_targets([], {"startup_s": {"max": worst}})
+    assert _verdict(text, "all fakes answer 200 after start") == verdict
+
+
+def test_no_startup_or_soak_line_without_those_measurements() -> None:
+    assert format_targets([], {}).splitlines() == ["Targets (read from the numbers above; nothing here is asserted):"]
+
+
+def test_soak_verdict() -> None:
+    assert soak_verdict([100_000] * 2) == "too few samples"
+    assert soak_verdict([100_000] * 6).startswith("bounded (flat)")
+    assert soak_verdict([100_000, 100_000, 100_000, 100_000, 110_000, 120_000]).startswith("STILL GROWING")
+
+
+def test_to_json_carries_the_ratio_and_every_run() -> None:
+    data = to_json([_result([_run(2000)], [_run(1000)], [_run(1600)])], {}, {"nproc": "2"})
+    servers = json.loads(json.dumps(data))["scenarios"][0]["servers"]
+    assert [s["ratio_ours_over_this"] for s in servers] == [None, 2.0, 1.25]
+    assert servers[0]["runs"][0]["rps"] == 2000.0
