@@ -54,9 +54,8 @@ from bench.servers import (
 OURS = "mockserver serve"
 PRISM_DEFAULT = "Prism (default logging)"
 PRISM_SILENT = "Prism (-v silent)"
-# Pause after every run: requests the load generator wrote just before it stopped are still
-# served, and one read after the next run's first requests could disconnect an actor the next
-# run has just reconnected (a 422 that would be the benchmark's fault, not the server's).
+# Pause after every run, so each server starts its next run idle: requests the load generator
+# wrote just before it stopped are still being served for a few milliseconds.
 SETTLE_S = 0.5
 
 

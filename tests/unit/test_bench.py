@@ -233,6 +233,61 @@ def test_lua_script_without_prefix_keeps_paths_as_they_are() -> None:
     assert not any(v is not None and v.startswith(b"/vcita") for v in values)
 
 
+# -- the script's request order, run in a real Lua interpreter ---------------------------------
+
+
+class _WrkThread:
+    """What wrk's ``setup(thread)`` receives: ``thread:set`` makes a global in the thread's state."""
+
+    def __init__(self, lua: Any) -> None:
+        self.lua = lua
+
+    def set(self, name: str, value: Any) -> None:
+        self.lua.globals()[name] = value
+
+
+def _wrk_threads(script: str, count: int) -> list[Any]:
+    """Lua states set up and initialised the way wrk does it for ``count`` threads."""
+    lupa = pytest.importorskip("lupa")
+    stub = "wrk = {format = function(method, path, headers, body) return method .. ' ' .. path end}"
+    main = lupa.LuaRuntime()
+    main.execute(stub)
+    main.execute(script)
+    states = []
+    for _ in range(count):
+        state = lupa.LuaRuntime()
+        state.execute(stub)
+        state.execute(script)
+        # setup() runs in wrk's main state, once per thread, before the thread's init().
+        main.globals().setup(_WrkThread(state))
+        state.globals().init(state.table(str(count)))
+        states.append(state)
+    return states
+
+
+def test_wrk_script_gives_each_thread_its_own_actors_in_cycle_order() -> None:
+    cycles = [(Request("POST", f"/a{i}/connect"), Request("PUT", f"/a{i}/disconnect")) for i in range(4)]
+    first, second = _wrk_threads(lua_script(cycles, "/p"), 2)
+    # wrk calls request() once per thread to check the script and never sends that request;
+    # it must not use up an actor's step (an actor that lost its connect would get a 422).
+    assert first.globals().request() == "POST /p/a0/connect"
+    sent = [first.globals().request() for _ in range(6)]
+    assert sent == [
+        "POST /p/a0/connect",
+        "POST /p/a2/connect",
+        "PUT /p/a0/disconnect",
+        "PUT /p/a2/disconnect",
+        "POST /p/a0/connect",
+        "POST /p/a2/connect",
+    ]
+    assert second.globals().request() == "POST /p/a1/connect"
+    assert [second.globals().request() for _ in range(3)] == [
+        "POST /p/a1/connect",
+        "POST /p/a3/connect",
+        "PUT /p/a1/disconnect",
+    ]
+
+
 # -- the BENCH_RESULT line -----------------------------------------------------------------------
 
 # What wrk 4 printed for a rate-limited 1 s run, with a socket-error line added.
