@@ -136,16 +136,19 @@ def parse_wrk_output(output: str) -> LoadResult:
     match = re.search(r"^BENCH_RESULT (\{.*\})$", output, re.MULTILINE)
     if match is None:
         raise ValueError(f"wrk printed no result line:\n{output[-2000:]}")
-    data = json.loads(match.group(1))
-    return LoadResult(
-        requests=data["requests"],
-        duration_s=data["duration_us"] / 1e6,
-        p50_ms=data["p50_us"] / 1000,
-        p99_ms=data["p99_us"] / 1000,
-        max_ms=data["max_us"] / 1000,
-        non_2xx=data["status"],
-        socket_errors=data["connect"] + data["read"] + data["write"] + data["timeout"],
-    )
+    try:
+        data = json.loads(match.group(1))
+        return LoadResult(
+            requests=data["requests"],
+            duration_s=data["duration_us"] / 1e6,
+            p50_ms=data["p50_us"] / 1000,
+            p99_ms=data["p99_us"] / 1000,
+            max_ms=data["max_us"] / 1000,
+            non_2xx=data["status"],
+            socket_errors=data["connect"] + data["read"] + data["write"] + data["timeout"],
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"wrk printed an unreadable result line ({exc!r}):\n{output[-2000:]}") from None
 
 
 def ensure_wrk(log: object = print) -> str:

@@ -59,15 +59,19 @@ PRISM_SILENT = "Prism (-v silent)"
 SETTLE_S = 0.5
 
 
+_DEFAULTS = {"duration": 10.0, "warmup": 3.0, "rounds": 3, "soak": 30.0}
+_QUICK_DEFAULTS = {"duration": 5.0, "warmup": 1.0, "rounds": 1, "soak": 10.0}
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line of ``bench/run.py``."""
     parser = argparse.ArgumentParser(
         prog="bench/run.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("scenarios", nargs="*", metavar="SCENARIO", help=f"default: {' '.join(DEFAULT_SCENARIOS)}")
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measured run (default: 10)")
-    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of unmeasured load per server (default: 3)")
-    parser.add_argument("--rounds", type=int, default=3, help="measured runs per server (default: 3)")
+    parser.add_argument("--duration", type=float, help="seconds per measured run (default: 10; --quick: 5)")
+    parser.add_argument("--warmup", type=float, help="seconds of unmeasured load per server (default: 3; --quick: 1)")
+    parser.add_argument("--rounds", type=int, help="measured runs per server (default: 3; --quick: 1)")
     parser.add_argument("--connections", type=int, default=64, help="concurrent connections (default: 64)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default: 2)")
     parser.add_argument("--actors", type=int, default=512, help="independent seeded users per scenario")
@@ -75,10 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--skip-prism", action="store_true", help="measure mockserver only")
     parser.add_argument("--skip-extras", action="store_true", help="no start-up, fixture, memory or suite timings")
     parser.add_argument("--skip-suites", action="store_true", help="no contract suite or Schemathesis timings")
-    parser.add_argument("--startup-runs", type=int, default=5)
+    parser.add_argument("--startup-runs", type=int, default=5, help="process starts timed (default: 5)")
     parser.add_argument("--records", type=int, default=100_000, help="stored records for the memory measurement")
-    parser.add_argument("--soak", type=float, default=30.0, help="seconds of sustained load for the memory check")
-    parser.add_argument("--quick", action="store_true", help="5 s runs, 1 s warm-up, 1 round, 10 s soak, no suites")
+    parser.add_argument(
+        "--soak", type=float, help="seconds of sustained load for the memory check (default: 30; --quick: 10)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="shorter defaults (5 s runs, 1 s warm-up, 1 round, 10 s soak) and no suites",
+    )
     parser.add_argument("--json", type=Path, help="also write the results here (default: bench-results/)")
     parser.add_argument("--dry-run", action="store_true", help="print the plan and a sample report, run nothing")
     return parser
@@ -92,11 +102,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if unknown:
         parser.error(f"unknown scenario {unknown[0]!r}; known: {', '.join(SCENARIOS)}")
     args.scenarios = args.scenarios or list(DEFAULT_SCENARIOS)
+    # --quick changes the defaults; a value given on the command line still wins.
+    defaults = _QUICK_DEFAULTS if args.quick else _DEFAULTS
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     if args.quick:
-        args.duration, args.warmup, args.rounds, args.soak, args.skip_suites = 5.0, 1.0, 1, 10.0, True
-    for name in ("duration", "rounds", "connections", "threads", "actors"):
+        args.skip_suites = True
+    for name in ("duration", "rounds", "connections", "threads", "actors", "startup_runs", "records"):
         if getattr(args, name) <= 0:
-            parser.error(f"--{name} must be positive")
+            parser.error(f"--{name.replace('_', '-')} must be positive")
+    for name in ("warmup", "soak"):
+        if getattr(args, name) < 0:
+            parser.error(f"--{name} must not be negative")
+    if args.threads > args.connections:
+        parser.error("--threads must not exceed --connections (wrk gives every thread its own connections)")
     if args.actors < args.connections:
         parser.error("--actors must be at least --connections (an actor's requests must not overlap)")
     return args
@@ -167,7 +187,13 @@ def sample_report(args: argparse.Namespace) -> str:
             "verdict": soak_verdict([100_000] * 6),
         },
     }
-    return "\n\n".join([format_scenario(result), format_targets([result], extras_data), format_extras(extras_data)])
+    if args.skip_extras:
+        extras_data = {}
+    banner = "SAMPLE REPORT: every number below is made up, to show the layout; nothing was run."
+    parts = [banner, format_scenario(result), format_targets([result], extras_data)]
+    if extras_data:
+        parts.append(format_extras(extras_data))
+    return "\n\n".join(parts)
 
 
 def _settings(args: argparse.Namespace) -> str:

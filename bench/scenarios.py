@@ -36,6 +36,9 @@ class Request:
         return Request(self.method, prefix + self.path, self.headers, self.body)
 
 
+# One actor's requests, sent in order over and over. The first step must succeed in whatever
+# state the previous run left the actor: every run starts each actor there again, and wrk's
+# script check asks for one first step it never sends.
 Cycle = tuple[Request, ...]
 
 

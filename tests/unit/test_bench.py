@@ -54,7 +54,8 @@ def test_dry_run_prints_the_plan_and_a_sample_labelled_as_made_up(tmp_path: Path
     assert lines[3].startswith("extras: start-up x5")
     assert lines[4].startswith("machine: ")
     assert lines[5] == ""
-    assert lines[6].startswith("SAMPLE (made-up numbers)  [")
+    assert lines[6] == "SAMPLE REPORT: every number below is made up, to show the layout; nothing was run."
+    assert lines[8].startswith("SAMPLE (made-up numbers)  [")
     assert "measured: nothing was run" in lines
     assert "Targets (read from the numbers above; nothing here is asserted):" in lines
     assert "Other measurements:" in lines
@@ -64,6 +65,20 @@ def test_dry_run_prints_the_plan_and_a_sample_labelled_as_made_up(tmp_path: Path
     assert all(line.startswith("  SAMPLE (made-up numbers): ") for line in scenario_targets)
     assert "round 1:" not in stdout
     assert not out.exists()
+
+
+def test_dry_run_without_extras_shows_no_sample_extras() -> None:
+    stdout = subprocess.run(
+        [sys.executable, "bench/run.py", "--dry-run", "--skip-extras"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+    assert "extras: skipped" in stdout
+    assert "Other measurements:" not in stdout
+    assert "all fakes answer 200 after start" not in stdout
 
 
 class _Forbidden:
@@ -142,6 +157,28 @@ def test_non_positive_sizes_are_rejected(name: str, value: str, capsys: pytest.C
 def test_fewer_actors_than_connections_is_rejected(capsys: pytest.CaptureFixture[str]) -> None:
     err = _rejected(["--actors", "63", "--connections", "64"], capsys)
     assert "error: --actors must be at least --connections" in err
+
+
+@pytest.mark.parametrize("name", ["startup-runs", "records"])
+def test_non_positive_extras_sizes_are_rejected(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert f"error: --{name} must be positive" in _rejected([f"--{name}=0"], capsys)
+
+
+@pytest.mark.parametrize("name", ["warmup", "soak"])
+def test_negative_durations_are_rejected_and_zero_is_accepted(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert f"error: --{name} must not be negative" in _rejected([f"--{name}=-1"], capsys)
+    assert getattr(run.parse_args([f"--{name}=0"]), name) == 0
+
+
+def test_more_threads_than_connections_is_rejected(capsys: pytest.CaptureFixture[str]) -> None:
+    err = _rejected(["--threads", "9", "--connections", "8", "--actors", "8"], capsys)
+    assert "error: --threads must not exceed --connections" in err
+
+
+def test_values_given_with_quick_win_over_its_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    args = run.parse_args(["--quick", "--duration", "3", "--rounds", "4"])
+    assert (args.duration, args.rounds, args.warmup, args.soak, args.skip_suites) == (3.0, 4, 1.0, 10.0, True)
+    assert "error: --duration must be positive" in _rejected(["--quick", "--duration=-1"], capsys)
 
 
 def test_as_many_actors_as_connections_is_accepted() -> None:
@@ -363,10 +400,13 @@ def test_parse_wrk_output_only_reads_a_whole_line() -> None:
 
 
 def test_parse_wrk_output_with_a_partial_line_fails_rather_than_reading_zeros() -> None:
-    with pytest.raises((KeyError, ValueError)):
-        parse_wrk_output('BENCH_RESULT {"requests": 10, "duration_us": 1000000}\n')
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"unreadable result line \(KeyError\('p50_us'\)\)") as missing:
+        parse_wrk_output('Running 1s test\nBENCH_RESULT {"requests": 10, "duration_us": 1000000}\n')
+    assert "Running 1s test" in str(missing.value), "wrk's output is shown"
+    with pytest.raises(ValueError, match="wrk printed no result line"):
         parse_wrk_output('BENCH_RESULT {"requests": 10, "duration_us": \n')
+    with pytest.raises(ValueError, match="unreadable result line"):
+        parse_wrk_output('BENCH_RESULT {"requests": 10, "duration_us": }\n')
 
 
 # -- the report's targets ------------------------------------------------------------------------
