@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import collections.abc
+import dataclasses
 import logging
 import types
 from collections import defaultdict
@@ -37,10 +38,12 @@ from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import ConnexionMiddleware
+from connexion.middleware.main import API, _Options
 from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.operations import Swagger2Operation
 from connexion.security import NO_VALUE, ApiKeySecurityHandler, BasicSecurityHandler, BearerSecurityHandler
+from connexion.spec import OpenAPISpecification
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import parse_options_header as _parse_options_header
 from starlette.types import Receive, Scope, Send
@@ -250,12 +253,50 @@ class _PreparedASGIApp(AsyncASGIApp):
     api_cls = _PreparedApi
 
 
+class BundledSpecification(OpenAPISpecification):
+    """An OpenAPI 3 spec shipped with the package, not checked against the OpenAPI schema again.
+
+    Connexion validates every spec it loads against the OpenAPI schema (and every default
+    against its schema), which took a third of ``mockserver serve``'s start-up. The bundled specs
+    cannot change after release, and ``tests/unit/test_specs_valid.py`` runs exactly that
+    validation on each of them as the app builds it.
+    """
+
+    @classmethod
+    def _validate_spec(cls, spec: Any) -> None:
+        return None
+
+
+def _string_keys(value: Any) -> Any:
+    # Specification.from_dict's enforce_string_keys: YAML reads `200:` as an int.
+    if isinstance(value, dict):
+        return {str(k): _string_keys(v) for k, v in value.items()}
+    return value
+
+
 class PreparedAsyncApp(AsyncApp):
-    """Connexion's AsyncApp serving :class:`_PreparedOperation` operations."""
+    """Connexion's AsyncApp serving :class:`_PreparedOperation` operations from bundled specs."""
 
     def __init__(self, import_name: str, **kwargs: Any) -> None:
         self._middleware_app = _PreparedASGIApp()
         AbstractApp.__init__(self, import_name, **kwargs)
+
+    def add_api(
+        self, specification: dict[str, Any], *, base_path: str | None = None, name: str | None = None, **options: Any
+    ) -> None:
+        """ConnexionMiddleware.add_api for a spec given as a dict, loaded as a :class:`BundledSpecification`."""
+        middleware = self.middleware
+        if middleware.middleware_stack is not None:
+            raise RuntimeError("Cannot add api after an application has started")
+        if not str(specification.get("openapi", "")).startswith("3."):
+            raise ValueError("bundled specs are OpenAPI 3 documents")
+        spec = BundledSpecification(_string_keys(specification))
+        settings = middleware.options.replace(**{k: v for k, v in options.items() if k in _OPTION_NAMES})
+        extra = {k: v for k, v in options.items() if k not in _OPTION_NAMES}
+        middleware.apis.append(API(spec, base_path=base_path, name=name, **settings.__dict__, **extra))
+
+
+_OPTION_NAMES = frozenset(field.name for field in dataclasses.fields(_Options))
 
 
 class _PreparedCheck:

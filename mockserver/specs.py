@@ -9,6 +9,10 @@ from typing import Any
 
 import yaml
 
+# libyaml's parser when PyYAML was built with it (its wheels are): the pure-Python loader took
+# most of the start-up time, and both build the same documents (tests/unit/test_specs_valid.py).
+SpecLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -23,7 +27,7 @@ def spec_dir() -> Path:
 @functools.cache
 def _load(name: str) -> dict[str, Any]:
     with open(spec_dir() / name, encoding="utf-8") as handle:
-        loaded = yaml.safe_load(handle)
+        loaded = yaml.load(handle, Loader=SpecLoader)
     if not isinstance(loaded, dict):
         raise ValueError(f"{name} is not an OpenAPI document")
     return loaded

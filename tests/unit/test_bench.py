@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bench import run
+from bench import profile_served, run
 from bench.load import LoadResult, _lua_string, lua_script, parse_wrk_output
 from bench.report import (
     TARGET_P99_MS,
@@ -532,3 +532,37 @@ def test_to_json_carries_the_ratio_and_every_run() -> None:
     servers = json.loads(json.dumps(data))["scenarios"][0]["servers"]
     assert [s["ratio_ours_over_this"] for s in servers] == [None, 2.0, 1.25]
     assert servers[0]["runs"][0]["rps"] == 2000.0
+
+
+# -- bench/profile_served.py: samples grouped by layer ---------------------------------------------
+
+_SERVING_ROOT = "<module> (mockserver:6);serve_forever (mockserver/server.py:98);BaseEventLoop._run_once (asyncio/base_events.py:1922)"
+
+
+def test_layer_shares_take_the_innermost_layer_of_the_serving_thread_only() -> None:
+    folded = "\n".join(
+        [
+            # the vendor handler called through the security layer: the handler's layer
+            f"{_SERVING_ROOT};SecurityOperation.__call__ (connexion/middleware/security.py:111);"
+            "disconnect (mockserver/vendors/vcita/handlers.py:52) 6",
+            # the security layer itself
+            f"{_SERVING_ROOT};SecurityOperation.__call__ (connexion/middleware/security.py:111) 3",
+            # the event loop with nothing of ours on the stack
+            f"{_SERVING_ROOT} 1",
+            # an idle worker thread is not counted
+            "Thread._bootstrap (threading.py:1002);Condition.wait (threading.py:327) 50",
+            "not a sample line",
+        ]
+    )
+    total, shares = profile_served.layer_shares(folded)
+    assert total == 10
+    assert shares == [
+        ("vendor handler (state change, reply)", 0.6),
+        ("auth: security handler and credential check", 0.3),
+        ("asyncio event loop and socket transport", 0.1),
+    ]
+
+
+def test_a_frame_of_no_layer_is_other() -> None:
+    assert profile_served.layer_of(["main (somewhere.py:1)"]) == "other"
+    assert profile_served.layer_shares("") == (0, [])
