@@ -165,6 +165,8 @@ def format_extras(extras: dict[str, Any]) -> str:
             f"  process start -> first 200 from every fake ({', '.join(startup['apis'])}): "
             f"median {startup['median']:.2f} s, worst {startup['max']:.2f} s (runs: {runs})"
         )
+        if startup.get("bytecode"):
+            lines.append(f"    package bytecode: {startup['bytecode']}")
         if startup.get("missing"):
             lines.append(f"    no probe for: {', '.join(startup['missing'])}")
     else:
