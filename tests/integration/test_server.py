@@ -9,7 +9,8 @@ import pytest
 import uvicorn
 
 from mockserver.app import build_app
-from mockserver.server import PortInUse, bind_socket, serve_forever
+from mockserver.http_protocol import CoalescingHttpToolsProtocol
+from mockserver.server import PortInUse, ServerThread, bind_socket, serve_forever
 
 
 def test_listening_socket_is_tcp_so_accepted_connections_get_nodelay() -> None:
@@ -47,3 +48,21 @@ def test_serve_forever_freezes_what_was_built_before_serving(monkeypatch: pytest
         gc.unfreeze()
         sock.close()
     assert len(frozen_when_served) == 1 and frozen_when_served[0] > 10_000
+
+
+def test_serve_forever_and_the_server_thread_share_one_uvicorn_set_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    served: list[uvicorn.Config] = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: served.append(self.config))
+    sock = bind_socket("127.0.0.1", 0)
+    try:
+        serve_forever(build_app(), sock)
+    finally:
+        gc.unfreeze()
+        sock.close()
+    thread = ServerThread()  # not started: Server.run is replaced above
+    thread._socket.close()
+    thread_config = thread._server.config
+    for config in (served[0], thread_config):
+        assert config.http is CoalescingHttpToolsProtocol
+        assert config.loop == "asyncio"
+        assert config.access_log is False
