@@ -53,7 +53,7 @@ LAYERS: list[tuple[str, str]] = [
         r"connexion/middleware|starlette/middleware|_exception_handler|connexion/apps|FakesApp|proxy_headers",
     ),
     ("uvicorn HTTP protocol (httptools)", r"uvicorn/protocols"),
-    ("asyncio event loop and socket transport", r"asyncio/|selectors"),
+    ("asyncio event loop and socket transport", r"asyncio/|selectors|mockserver/http_protocol"),
 ]
 _COMPILED = [(label, re.compile(pattern)) for label, pattern in LAYERS]
 _SERVING = "serve_forever"
