@@ -30,6 +30,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.append(str(Path(__file__).resolve().parent.parent))
 
+from bench.arguments import check_load, check_scenarios
 from bench.load import LoadResult, ensure_wrk, lua_script, run_wrk
 from bench.scenarios import SCENARIOS, Scenario
 from bench.servers import ROOT, Server, free_port
@@ -72,19 +73,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parsed and checked arguments."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    unknown = [key for key in args.scenarios if key not in SCENARIOS]
-    if unknown:
-        parser.error(f"unknown scenario {unknown[0]!r}; known: {', '.join(SCENARIOS)}")
-    args.scenarios = args.scenarios or list(DEFAULT_COMPARED)
-    for name in ("rounds", "duration", "connections", "threads", "actors"):
-        if getattr(args, name) <= 0:
-            parser.error(f"--{name} must be positive")
-    if args.warmup < 0:
-        parser.error("--warmup must not be negative")
-    if args.threads > args.connections:
-        parser.error("--threads must not exceed --connections")
-    if args.actors < args.connections:
-        parser.error("--actors must be at least --connections")
+    check_scenarios(parser, args, DEFAULT_COMPARED)
+    check_load(parser, args, ("rounds", "duration", "connections", "threads", "actors"))
     return args
 
 

@@ -30,6 +30,7 @@ if __package__ in (None, ""):
     sys.path.append(str(Path(__file__).resolve().parent.parent))
 
 from bench import extras
+from bench.arguments import check_load, check_scenarios
 from bench.load import LoadResult, ensure_wrk, lua_script, run_python, run_wrk
 from bench.report import (
     ScenarioResult,
@@ -98,10 +99,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parsed and checked arguments (``--quick`` applied)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    unknown = [key for key in args.scenarios if key not in SCENARIOS]
-    if unknown:
-        parser.error(f"unknown scenario {unknown[0]!r}; known: {', '.join(SCENARIOS)}")
-    args.scenarios = args.scenarios or list(DEFAULT_SCENARIOS)
+    check_scenarios(parser, args, DEFAULT_SCENARIOS)
     # --quick changes the defaults; a value given on the command line still wins.
     defaults = _QUICK_DEFAULTS if args.quick else _DEFAULTS
     for name, value in defaults.items():
@@ -109,16 +107,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             setattr(args, name, value)
     if args.quick:
         args.skip_suites = True
-    for name in ("duration", "rounds", "connections", "threads", "actors", "startup_runs", "records"):
-        if getattr(args, name) <= 0:
-            parser.error(f"--{name.replace('_', '-')} must be positive")
-    for name in ("warmup", "soak"):
-        if getattr(args, name) < 0:
-            parser.error(f"--{name} must not be negative")
-    if args.threads > args.connections:
-        parser.error("--threads must not exceed --connections (wrk gives every thread its own connections)")
-    if args.actors < args.connections:
-        parser.error("--actors must be at least --connections (an actor's requests must not overlap)")
+    if args.soak < 0:
+        parser.error("--soak must not be negative")
+    check_load(parser, args, ("duration", "rounds", "connections", "threads", "actors", "startup_runs", "records"))
     return args
 
 
