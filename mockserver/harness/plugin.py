@@ -11,14 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .loader import MARKDOWN_SUFFIXES, STEP_FILE_SUFFIXES, StepFileError, is_step_page, load_step_file
-from .model import StepFile
-from .runner import RunOptions, StepFailure, run_step_file
-from .targets import SkipFile, Target, TargetConfigError, load_targets, make_target
+if TYPE_CHECKING:
+    from .loader import StepFileError
+    from .model import StepFile
+    from .runner import RunOptions
+    from .targets import Target
+
+# The harness modules are imported where they are first needed, not here: pytest loads this
+# plugin into every run of a project that installs the harness, contract files or not, and
+# importing the runner and its libraries up front added about 0.9 s to each of those runs.
 
 CONTRACTS_DIR = "contracts"
 TARGETS_FILE_NAMES = ("targets.yaml", "targets.yml")
@@ -67,6 +72,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_MARKERS] = {"contract", "destructive"}
     target = config.getoption("target", None)
     if target and not target.startswith(("http://", "https://")):
+        from .targets import TargetConfigError, load_targets
+
         try:
             known = load_targets(targets_file(config)).targets
         except TargetConfigError as exc:
@@ -79,6 +86,8 @@ def is_contract_path(file_path: Path) -> bool:
     """Whether pytest should collect ``file_path`` as a step file."""
     if CONTRACTS_DIR not in file_path.parent.parts:
         return False
+    from .loader import MARKDOWN_SUFFIXES, STEP_FILE_SUFFIXES, is_step_page
+
     suffix = file_path.suffix.lower()
     if suffix in STEP_FILE_SUFFIXES:
         return file_path.name.lower() not in TARGETS_FILE_NAMES
@@ -114,6 +123,9 @@ def _marker(config: pytest.Config, name: str) -> pytest.MarkDecorator:
 
 def _contract_function(step_file: StepFile) -> Callable[..., None]:
     def run_contract(contract_target: Target, contract_run_options: RunOptions, request: pytest.FixtureRequest) -> None:
+        from .runner import StepFailure, run_step_file
+        from .targets import SkipFile
+
         try:
             run_step_file(step_file, contract_target, contract_run_options)
         except SkipFile as exc:
@@ -137,6 +149,8 @@ class ContractFile(pytest.File):
     """One step file; collects one test."""
 
     def collect(self) -> Iterator[pytest.Item]:
+        from .loader import StepFileError, load_step_file
+
         try:
             step_file = load_step_file(self.path)
         except StepFileError as exc:
@@ -164,6 +178,9 @@ class ContractItem(pytest.Function):
     contract_line: int = 1
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
+        from .loader import StepFileError
+        from .runner import StepFailure
+
         if isinstance(excinfo.value, StepFailure):
             return excinfo.value.render()
         if isinstance(excinfo.value, StepFileError):
@@ -177,6 +194,8 @@ class ContractItem(pytest.Function):
 @pytest.fixture(scope="session")
 def contract_target(request: pytest.FixtureRequest) -> Iterator[Target]:
     """The target chosen with ``--target`` (default ``fake``), for the whole session."""
+    from .targets import TargetConfigError, load_targets, make_target
+
     config = request.config
     try:
         targets = load_targets(targets_file(config))
@@ -195,4 +214,6 @@ def contract_target(request: pytest.FixtureRequest) -> Iterator[Target]:
 @pytest.fixture(scope="session")
 def contract_run_options(request: pytest.FixtureRequest) -> RunOptions:
     """How step files run (``--allow-destructive``)."""
+    from .runner import RunOptions
+
     return RunOptions(allow_destructive=bool(request.config.getoption("allow_destructive")))

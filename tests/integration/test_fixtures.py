@@ -36,3 +36,23 @@ def test_fixtures_work_in_a_suite_without_conftest(pytester: pytest.Pytester) ->
     pytester.makepyfile(test_user_suite=USER_SUITE)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning")
     result.assert_outcomes(passed=3)
+
+
+NOTHING_LOADED = """
+import sys
+
+
+def test_the_installed_plugins_loaded_no_harness_or_app_module():
+    loaded = sorted(name for name in sys.modules if name.startswith(("mockserver.harness.", "mockserver.app")))
+    assert loaded == ["mockserver.harness.plugin"]
+    assert "openapi_core" not in sys.modules
+"""
+
+
+def test_a_suite_without_contracts_or_fixtures_pays_for_no_harness_imports(pytester: pytest.Pytester) -> None:
+    # Both plugins are loaded into every pytest run of a project that installs mockserver; the
+    # runner, the step-file loader and the app are imported only once a contract file or a
+    # fixture needs them.
+    pytester.makepyfile(test_plain=NOTHING_LOADED)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
