@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
@@ -32,6 +31,7 @@ if __package__ in (None, ""):
 
 from bench.arguments import check_load, check_scenarios
 from bench.load import LoadResult, ensure_wrk, lua_script, run_wrk
+from bench.report import ScenarioResult, ServerRow, run_line
 from bench.scenarios import SCENARIOS, Scenario
 from bench.servers import ROOT, Server, free_port
 
@@ -43,14 +43,8 @@ SETTLE_S = 0.5
 class Version:
     """One version of the package under test: where its code is, and its runs."""
 
-    label: str
     pythonpath: Path
-    runs: list[LoadResult] = field(default_factory=list)
-
-    @property
-    def rps(self) -> float:
-        """Median requests per second."""
-        return statistics.median(run.rps for run in self.runs)
+    row: ServerRow
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,18 +103,17 @@ def package_location(pythonpath: Path) -> Path:
     return Path(found.stdout.strip()).resolve().parent
 
 
-def ratio_line(scenario_title: str, base: Version, head: Version) -> str:
+def ratio_line(scenario_title: str, base: ServerRow, head: ServerRow) -> str:
     """The summary of one scenario: both medians and the working tree's ratio over the revision."""
-    rounds = [h.rps / b.rps for h, b in zip(head.runs, base.runs, strict=False) if b.rps]
+    result = ScenarioResult("", scenario_title, "", "", [head, base])
+    rounds = result.round_ratios(base)
     spread = f" (per round {min(rounds):.2f}-{max(rounds):.2f})" if len(rounds) > 1 else ""
 
-    def figures(version: Version) -> str:
-        p50 = statistics.median(run.p50_ms for run in version.runs)
-        p99 = statistics.median(run.p99_ms for run in version.runs)
-        errors = sum(run.non_2xx + run.socket_errors for run in version.runs)
-        return f"{version.label} {version.rps:,.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, errors {errors}"
+    def figures(row: ServerRow) -> str:
+        errors = row.non_2xx + row.socket_errors
+        return f"{row.name} {row.rps:,.0f} req/s, p50 {row.p50_ms:.1f} ms, p99 {row.p99_ms:.1f} ms, errors {errors}"
 
-    return f"{scenario_title}: {figures(base)} | {figures(head)} | ratio {head.rps / base.rps:.2f}x{spread}"
+    return f"{scenario_title}: {figures(base)} | {figures(head)} | ratio {result.ratio(base) or 0:.2f}x{spread}"
 
 
 def compare(args: argparse.Namespace, scenario: Scenario, versions: list[Version], work: Path) -> None:
@@ -135,7 +128,7 @@ def compare(args: argparse.Namespace, scenario: Scenario, versions: list[Version
             # -P: no current folder on sys.path, so PYTHONPATH alone decides which package runs.
             command = [sys.executable, "-P", "-m", "mockserver", "serve", "--host", "127.0.0.1", "--port", str(port)]
             server = Server(
-                version.label,
+                version.row.name,
                 command,
                 port,
                 f"/{scenario.api}",
@@ -165,12 +158,8 @@ def compare(args: argparse.Namespace, scenario: Scenario, versions: list[Version
             order = servers if round_index % 2 == 0 else servers[::-1]
             for version, server, script in order:
                 result = run(server, script, args.duration)
-                version.runs.append(result)
-                print(
-                    f"  round {round_index + 1}: {version.label:<24} {result.rps:8,.0f} req/s  "
-                    f"p99 {result.p99_ms:7.1f} ms  non-2xx {result.non_2xx}  socket errors {result.socket_errors}",
-                    flush=True,
-                )
+                version.row.runs.append(result)
+                print(run_line(round_index + 1, version.row.name, result), flush=True)
     finally:
         for _, server, _ in servers:
             server.stop()
@@ -193,10 +182,10 @@ def main(argv: list[str] | None = None) -> int:
         summaries = []
         for scenario in (SCENARIOS[key] for key in args.scenarios):
             print(f"\n{scenario.title}:", flush=True)
-            base = Version(f"{sha}", work / "base")
-            head = Version("working tree", ROOT)
+            base = Version(work / "base", ServerRow(sha, ours=False))
+            head = Version(ROOT, ServerRow("working tree", ours=True))
             compare(args, scenario, [base, head], work)
-            summaries.append(ratio_line(scenario.title, base, head))
+            summaries.append(ratio_line(scenario.title, base.row, head.row))
     print("\n" + "\n".join(summaries))
     return 0
 

@@ -82,6 +82,14 @@ class ScenarioResult:
         return [a.rps / b.rps for a, b in zip(self.ours.runs, other.runs, strict=False) if b.rps]
 
 
+def run_line(round_number: int, name: str, result: LoadResult) -> str:
+    """The progress line printed after one measured run."""
+    return (
+        f"  round {round_number}: {name:<24} {result.rps:8,.0f} req/s  "
+        f"p99 {result.p99_ms:7.1f} ms  non-2xx {result.non_2xx}  socket errors {result.socket_errors}"
+    )
+
+
 def _mib(kib: int | None) -> str:
     return f"{kib / 1024:.0f} MiB" if kib else "n/a"
 

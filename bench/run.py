@@ -38,6 +38,7 @@ from bench.report import (
     format_extras,
     format_scenario,
     format_targets,
+    run_line,
     soak_verdict,
     to_json,
 )
@@ -261,10 +262,7 @@ class Bench:
                 for server in order:
                     result = self.load(server, cycles, scripts[server.name], args.duration)
                     rows[server.name].runs.append(result)
-                    _log(
-                        f"  round {round_index + 1}: {server.name:<24} {result.rps:8,.0f} req/s  "
-                        f"p99 {result.p99_ms:7.1f} ms  non-2xx {result.non_2xx}  socket errors {result.socket_errors}"
-                    )
+                    _log(run_line(round_index + 1, server.name, result))
             for server in servers:
                 rows[server.name].peak_rss_kib = memory_kib(server.pid).get("VmHWM")
         finally:

@@ -9,6 +9,7 @@ import pytest
 
 from bench import compare
 from bench.load import LoadResult
+from bench.report import ServerRow, run_line
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,9 +73,14 @@ def test_each_version_imports_the_package_from_its_own_folder(tmp_path: Path) ->
 
 
 def test_ratio_line_reports_medians_and_the_per_round_range() -> None:
-    base = compare.Version("abc1234", Path("."), [_run(1000), _run(1100), _run(900)])
-    head = compare.Version("working tree", Path("."), [_run(1300), _run(1320), _run(1170, non_2xx=2)])
+    base = ServerRow("abc1234", False, [_run(1000), _run(1100), _run(900)])
+    head = ServerRow("working tree", True, [_run(1300), _run(1320), _run(1170, non_2xx=2)])
     line = compare.ratio_line("vcita disconnect (PUT)", base, head)
     assert line.startswith("vcita disconnect (PUT): abc1234 1,000 req/s, p50 10.0 ms, p99 20.0 ms, errors 0 | ")
     assert "working tree 1,300 req/s, p50 10.0 ms, p99 20.0 ms, errors 2" in line
     assert line.endswith("ratio 1.30x (per round 1.20-1.30)")
+
+
+def test_run_line_shows_rate_p99_and_errors() -> None:
+    line = run_line(2, "working tree", LoadResult(12_345, 10.0, 5.0, 31.25, 40.0, 1, 2))
+    assert line == "  round 2: working tree                1,234 req/s  p99    31.2 ms  non-2xx 1  socket errors 2"
