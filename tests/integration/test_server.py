@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import socket
+from collections.abc import Callable
 
 import pytest
 import uvicorn
@@ -36,29 +37,28 @@ def test_port_in_use_is_reported() -> None:
         sock.close()
 
 
-def test_serve_forever_freezes_what_was_built_before_serving(monkeypatch: pytest.MonkeyPatch) -> None:
-    frozen_when_served: list[int] = []
-    monkeypatch.setattr(
-        uvicorn.Server, "run", lambda self, sockets=None: frozen_when_served.append(gc.get_freeze_count())
-    )
+def _serve_forever_without_serving(
+    monkeypatch: pytest.MonkeyPatch, instead_of_running: Callable[[uvicorn.Server], object]
+) -> None:
+    """Call serve_forever with uvicorn's Server.run replaced by ``instead_of_running``."""
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: instead_of_running(self))
     sock = bind_socket("127.0.0.1", 0)
     try:
         serve_forever(build_app(), sock)
     finally:
         gc.unfreeze()
         sock.close()
+
+
+def test_serve_forever_freezes_what_was_built_before_serving(monkeypatch: pytest.MonkeyPatch) -> None:
+    frozen_when_served: list[int] = []
+    _serve_forever_without_serving(monkeypatch, lambda server: frozen_when_served.append(gc.get_freeze_count()))
     assert len(frozen_when_served) == 1 and frozen_when_served[0] > 10_000
 
 
 def test_serve_forever_and_the_server_thread_share_one_uvicorn_set_up(monkeypatch: pytest.MonkeyPatch) -> None:
     served: list[uvicorn.Config] = []
-    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: served.append(self.config))
-    sock = bind_socket("127.0.0.1", 0)
-    try:
-        serve_forever(build_app(), sock)
-    finally:
-        gc.unfreeze()
-        sock.close()
+    _serve_forever_without_serving(monkeypatch, lambda server: served.append(server.config))
     thread = ServerThread()  # not started: Server.run is replaced above
     thread._socket.close()
     thread_config = thread._server.config

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -50,116 +51,109 @@ async def _turn() -> None:
     await asyncio.sleep(0)
 
 
+Steps = Callable[[RecordingTransport, CoalescingTransport], Awaitable[object]]
+
+
+def _run(steps: Steps, inner: RecordingTransport | None = None) -> RecordingTransport:
+    """Run ``steps`` on a new event loop against a CoalescingTransport over ``inner``."""
+    recording = inner or RecordingTransport()
+
+    async def main() -> None:
+        await steps(recording, CoalescingTransport(recording, asyncio.get_running_loop()))  # type: ignore[arg-type]
+
+    asyncio.run(main())
+    return recording
+
+
 def test_writes_in_one_turn_go_out_once_in_order() -> None:
-    async def scenario() -> RecordingTransport:
-        inner = RecordingTransport()
-        transport = CoalescingTransport(inner, asyncio.get_running_loop())  # type: ignore[arg-type]
+    async def steps(inner: RecordingTransport, transport: CoalescingTransport) -> None:
         transport.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
         transport.write(b"{}")
         assert inner.writes == []  # nothing sent before the turn ends
         await _turn()
-        return inner
 
-    inner = asyncio.run(scenario())
-    assert inner.writes == [b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}"]
+    assert _run(steps).writes == [b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}"]
 
 
 def test_writes_in_different_turns_stay_separate() -> None:
-    async def scenario() -> RecordingTransport:
-        inner = RecordingTransport()
-        transport = CoalescingTransport(inner, asyncio.get_running_loop())  # type: ignore[arg-type]
+    async def steps(inner: RecordingTransport, transport: CoalescingTransport) -> None:
         transport.write(b"a")
         await _turn()
         transport.writelines([b"b", b"c"])
         await _turn()
-        return inner
 
-    assert asyncio.run(scenario()).writes == [b"a", b"bc"]
+    assert _run(steps).writes == [b"a", b"bc"]
 
 
 def test_empty_writes_schedule_nothing() -> None:
-    async def scenario() -> tuple[RecordingTransport, CoalescingTransport]:
-        inner = RecordingTransport()
-        transport = CoalescingTransport(inner, asyncio.get_running_loop())  # type: ignore[arg-type]
+    sizes: list[int] = []
+
+    async def steps(inner: RecordingTransport, transport: CoalescingTransport) -> None:
         transport.write(b"")
         await _turn()
-        return inner, transport
+        sizes.append(transport.get_write_buffer_size())
 
-    inner, transport = asyncio.run(scenario())
-    assert inner.writes == [] and transport.get_write_buffer_size() == 0
+    inner = _run(steps)
+    assert inner.writes == [] and sizes == [0]
 
 
 def test_close_sends_what_is_queued_first() -> None:
-    async def scenario() -> RecordingTransport:
-        inner = RecordingTransport()
-        transport = CoalescingTransport(inner, asyncio.get_running_loop())  # type: ignore[arg-type]
+    async def steps(inner: RecordingTransport, transport: CoalescingTransport) -> None:
         transport.write(b"HTTP/1.1 400 Bad Request\r\n\r\n")
         transport.close()
         await _turn()  # the scheduled flush finds nothing left and writes nothing after close
-        return inner
 
-    inner = asyncio.run(scenario())
+    inner = _run(steps)
     assert inner.events == ["write", "close"]
     assert inner.writes == [b"HTTP/1.1 400 Bad Request\r\n\r\n"]
 
 
 def test_write_eof_sends_what_is_queued_first() -> None:
-    async def scenario() -> RecordingTransport:
-        inner = RecordingTransport()
-        transport = CoalescingTransport(inner, asyncio.get_running_loop())  # type: ignore[arg-type]
+    async def steps(inner: RecordingTransport, transport: CoalescingTransport) -> None:
         transport.write(b"tail")
         transport.write_eof()
         await _turn()
-        return inner
 
-    assert asyncio.run(scenario()).events == ["write", "write_eof"]
+    assert _run(steps).events == ["write", "write_eof"]
 
 
 def test_abort_drops_what_is_queued() -> None:
-    async def scenario() -> RecordingTransport:
-        inner = RecordingTransport()
-        transport = CoalescingTransport(inner, asyncio.get_running_loop())  # type: ignore[arg-type]
+    async def steps(inner: RecordingTransport, transport: CoalescingTransport) -> None:
         transport.write(b"never sent")
         transport.abort()
         await _turn()
-        return inner
 
-    inner = asyncio.run(scenario())
+    inner = _run(steps)
     assert inner.events == ["abort"] and inner.writes == []
 
 
 def test_nothing_is_written_to_a_transport_closed_meanwhile() -> None:
-    async def scenario() -> RecordingTransport:
-        inner = RecordingTransport()
-        transport = CoalescingTransport(inner, asyncio.get_running_loop())  # type: ignore[arg-type]
+    async def steps(inner: RecordingTransport, transport: CoalescingTransport) -> None:
         transport.write(b"late")
         inner.closing = True  # the peer went away before the turn ended
         await _turn()
-        return inner
 
-    assert asyncio.run(scenario()).writes == []
+    assert _run(steps).writes == []
 
 
 def test_buffer_size_counts_queued_bytes_and_other_attributes_pass_through() -> None:
-    async def scenario() -> tuple[int, Any]:
-        inner = RecordingTransport()
-        inner.buffered = 10
-        transport = CoalescingTransport(inner, asyncio.get_running_loop())  # type: ignore[arg-type]
-        transport.write(b"12345")
-        size = transport.get_write_buffer_size()
-        await _turn()
-        return size, transport.get_extra_info("peername")
+    seen: list[Any] = []
 
-    size, peer = asyncio.run(scenario())
-    assert size == 15
-    assert peer == ("127.0.0.1", 1234)
+    async def steps(inner: RecordingTransport, transport: CoalescingTransport) -> None:
+        transport.write(b"12345")
+        seen.append(transport.get_write_buffer_size())
+        await _turn()
+        seen.append(transport.get_extra_info("peername"))
+
+    inner = RecordingTransport()
+    inner.buffered = 10
+    _run(steps, inner)
+    assert seen == [15, ("127.0.0.1", 1234)]
 
 
 def test_unknown_attributes_raise_attribute_error() -> None:
-    loop = asyncio.new_event_loop()
-    try:
-        transport = CoalescingTransport(RecordingTransport(), loop)  # type: ignore[arg-type]
+    async def steps(inner: RecordingTransport, transport: CoalescingTransport) -> None:
         with pytest.raises(AttributeError):
             transport.no_such_method  # noqa: B018
-    finally:
-        loop.close()
+
+    _run(steps)
