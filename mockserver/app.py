@@ -9,16 +9,17 @@ from connexion import AsyncApp
 from connexion.options import SwaggerUIOptions
 from starlette.types import Receive, Scope, Send
 
-from . import auth, prepared, responses
+from . import rendering
 from .admin import InProcessAdmin
 from .admin.handlers import OPERATIONS as ADMIN_OPERATIONS
+from .auth import SECURITY_MAP
 from .dispatch import FunctionTableResolver, VendorResolver
+from .interface import Vendor
 from .middleware import FakesMiddleware
-from .responses import ADMIN_PREFIX
+from .rendering import ADMIN_PREFIX
 from .runtime import Runtime
 from .specs import load_spec
 from .validation import validator_map
-from .vendor import Vendor
 
 
 class FakesApp:
@@ -50,48 +51,44 @@ def build_app(
 
     Args:
         runtime: an existing runtime to serve (a new one otherwise).
-        vendors: the vendor classes to serve when building a new runtime (default: all).
+        vendors: the vendor classes to serve when building a new runtime (default: every
+            registered vendor, :data:`mockserver.vendors.ALL_VENDORS`).
         validate_responses: check every fake response against its spec; a violation answers
             500 ``FAKE_RESPONSE_INVALID`` in the vendor's envelope. Tests keep this on.
-        fast_path: serve requests with the per-request work Connexion repeats done once (see
-            PROFILE.md in the bench folder); off builds Connexion's own AsyncApp with its
-            default middlewares, which answers the same, more slowly (the reference the
-            equivalence tests compare against).
+        fast_path: serve through :mod:`mockserver.fastpath` (Connexion's handling with the
+            per-operation work done once); off serves through Connexion's own ``AsyncApp`` and
+            its default middlewares, which answer the same, more slowly.
     """
-    runtime = runtime or Runtime(vendors)
+    if runtime is None:
+        if vendors is None:
+            from .vendors import ALL_VENDORS
+
+            vendors = ALL_VENDORS
+        runtime = Runtime(vendors)
+    swagger = SwaggerUIOptions(swagger_ui=True)
     app: AsyncApp
     if fast_path:
-        app = prepared.PreparedAsyncApp(
-            __name__,
-            middlewares=prepared.middlewares(),
-            validator_map=validator_map(),
-            security_map=prepared.SECURITY_MAP,
-            swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
-        )
+        from .fastpath import fast_async_app
+
+        app = fast_async_app(__name__, swagger_ui_options=swagger)
     else:
-        app = AsyncApp(
-            __name__,
-            validator_map=validator_map(prepared=False),
-            swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
-        )
+        app = AsyncApp(__name__, validator_map=validator_map(), security_map=SECURITY_MAP, swagger_ui_options=swagger)
     for name, vendor in runtime.vendors.items():
-        spec = auth.attach(load_spec(vendor.spec_file))
         app.add_api(
-            spec,
+            load_spec(vendor.spec_file),
             base_path=f"/{name}",
             name=name,
             resolver=VendorResolver(runtime, vendor),
             validate_responses=validate_responses,
         )
-    admin = InProcessAdmin(runtime)
     app.add_api(
         load_spec("admin.yaml"),
         base_path=ADMIN_PREFIX,
         name="admin",
-        resolver=FunctionTableResolver(dict(ADMIN_OPERATIONS), admin),
+        resolver=FunctionTableResolver(dict(ADMIN_OPERATIONS), InProcessAdmin(runtime)),
         validate_responses=validate_responses,
     )
-    responses.install(app, runtime)
+    rendering.install(app, runtime)
     return FakesApp(app, runtime)
 
 

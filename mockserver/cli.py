@@ -70,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="check every fake response against its spec (a violation answers 500 FAKE_RESPONSE_INVALID)",
     )
+    serve.add_argument(
+        "--no-fast-path",
+        dest="fast_path",
+        action="store_false",
+        help="serve through Connexion's own request handling instead of mockserver.fastpath (same answers, slower)",
+    )
     serve.set_defaults(handler=_serve)
 
     contracts = commands.add_parser(
@@ -120,7 +126,7 @@ def _serve(args: argparse.Namespace) -> int:
     except SeedError as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
-    app = build_app(validate_responses=args.validate_responses)
+    app = build_app(validate_responses=args.validate_responses, fast_path=args.fast_path)
     try:
         sock = bind_socket(args.host, args.port)
     except PortInUse as exc:

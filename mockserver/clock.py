@@ -18,10 +18,6 @@ class Clock:
         """Seconds since the epoch on the fake's clock."""
         return time.time() + self._offset
 
-    def now_datetime(self) -> datetime:
-        """The fake's time as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.now(), tz=UTC)
-
     def isoformat(self) -> str:
         """The fake's time as ISO 8601 with milliseconds and a ``Z`` suffix."""
         return iso(self.now())

@@ -13,9 +13,10 @@ from connexion.resolver import Resolution, Resolver
 from starlette.datastructures import URL, Headers
 from starlette.types import Scope
 
-from .errors import FAULT, INTERNAL, Problem
+from .errors import INTERNAL, Problem
+from .interface import Call, Vendor
+from .rendering import fault_error
 from .runtime import Runtime
-from .vendor import Call, Vendor
 
 # Arguments Connexion adds besides the operation's own parameters.
 _CONTEXT_ARGUMENTS = ("body", "user", "token_info")
@@ -37,23 +38,6 @@ def path_and_scheme(scope: Scope) -> tuple[str, str]:
         return path, scheme
     url = URL(scope=scope)
     return url.path, url.scheme
-
-
-def problem_for_status(status: int, message: str) -> Problem:
-    """A Problem of the kind a vendor would naturally answer ``status`` with (for faults)."""
-    kinds = {
-        400: "invalid_parameter",
-        401: "unauthorized",
-        403: "forbidden",
-        404: "not_found",
-        405: "method_not_allowed",
-        413: "payload_too_large",
-        415: "unsupported_media_type",
-        422: "invalid_body",
-        429: "rate_limited",
-    }
-    headers = {"Retry-After": "1"} if status == 429 else {}
-    return Problem(status, kinds.get(status, FAULT), message, headers=headers)
 
 
 class VendorResolver(Resolver):
@@ -98,12 +82,7 @@ def make_dispatcher(runtime: Runtime, vendor: Vendor, operation_id: str) -> Call
             if fault.delay_ms:
                 await asyncio.sleep(fault.delay_ms / 1000)
             if fault.status is not None:
-                # The vendor picks the envelope; the status is exactly the one asked for.
-                rendered = vendor.render(
-                    problem_for_status(fault.status, "Fault injected through the control plane"), call.path
-                )
-                rendered.status = fault.status
-                raise rendered
+                raise fault_error(vendor, fault.status, call.path)
         if handler is None:
             raise Problem(501, INTERNAL, f"{operation_id} is not simulated by the {vendor.name} fake")
         with vendor.lock:

@@ -3,14 +3,13 @@ vendor's standing headers and writes the request journal."""
 
 from __future__ import annotations
 
-import json
 import time
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .auth import SCOPE_KEY
 from .errors import PAYLOAD_TOO_LARGE, Problem
+from .interface import Vendor
+from .rendering import VENDOR_SCOPE_KEY, encode
 from .runtime import Runtime
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -32,7 +31,7 @@ class FakesMiddleware:
         if vendor is None:
             await self.app(scope, receive, send)
             return
-        scope[SCOPE_KEY] = vendor
+        scope[VENDOR_SCOPE_KEY] = vendor
         # Connexion's router records the matched operation in a *shallow copy* of the scope;
         # an extensions dict created here is shared with that copy, so the journal can read it.
         scope.setdefault("extensions", {})
@@ -94,12 +93,10 @@ class FakesMiddleware:
 
         return capped_receive
 
-    async def _reject_too_large(self, vendor: Any, path: str, send: Send) -> None:
+    async def _reject_too_large(self, vendor: Vendor, path: str, send: Send) -> None:
         rendered = vendor.render(_too_large(self.max_body_bytes), path)
-        body = json.dumps(rendered.body).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        headers += [(k.lower().encode(), v.encode()) for k, v in rendered.headers.items()]
-        await send({"type": "http.response.start", "status": rendered.status, "headers": headers})
+        status, body, headers = encode(rendered.status, rendered.body, rendered.headers)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
 

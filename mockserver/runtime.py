@@ -11,11 +11,10 @@ import jsonschema
 from .clock import Clock
 from .errors import RATE_LIMITED, Problem
 from .faults import FaultStore
+from .interface import Call, Vendor
 from .journal import DEFAULT_CAP, Journal
 from .ratelimit import Limit, RateLimiter, retry_after_header
-from .routes import RouteTable, operation_ids
-from .specs import load_spec
-from .vendor import Call, Vendor
+from .specs import Routes, UnknownApi, load_spec, operation_ids
 
 _LIMIT_SCHEMA = {
     "type": "object",
@@ -27,21 +26,13 @@ _LIMIT_SCHEMA = {
 }
 
 
-class UnknownApi(LookupError):
-    """No fake of that name is served."""
-
-
 class Runtime:
     """The vendors' stores plus the clock, journal, faults, rate limiter and switches.
 
     One Runtime backs one app; the control plane (in process or over HTTP) drives it.
     """
 
-    def __init__(self, vendors: Iterable[type[Vendor]] | None = None, journal_cap: int = DEFAULT_CAP) -> None:
-        if vendors is None:
-            from .vendors import ALL_VENDORS
-
-            vendors = ALL_VENDORS
+    def __init__(self, vendors: Iterable[type[Vendor]], journal_cap: int = DEFAULT_CAP) -> None:
         self.clock = Clock()
         self.journal = Journal(journal_cap)
         self.faults = FaultStore()
@@ -49,7 +40,7 @@ class Runtime:
         self.rate_limits_enabled = True
         self.vendors: dict[str, Vendor] = {}
         self.specs: dict[str, dict[str, Any]] = {}
-        self.routes: dict[str, RouteTable] = {}
+        self.routes: dict[str, Routes] = {}
         self.rate_limit_overrides: dict[str, dict[str, Limit]] = {}
         self._default_journal_cap = journal_cap
         for vendor_class in vendors:
@@ -57,7 +48,7 @@ class Runtime:
             spec = load_spec(vendor.spec_file)
             self.vendors[vendor.name] = vendor
             self.specs[vendor.name] = spec
-            self.routes[vendor.name] = RouteTable(spec)
+            self.routes[vendor.name] = Routes(spec)
             self.rate_limit_overrides[vendor.name] = {}
 
     # -- lookup -----------------------------------------------------------------------------

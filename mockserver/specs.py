@@ -1,19 +1,34 @@
-"""Where the bundled OpenAPI specs live, from a checkout and from an installed wheel."""
+"""The bundled OpenAPI specs and the one model of them that everything reads.
+
+Routing (``Allow`` on 405 answers), the control plane (known operationIds), the contract harness
+(which operation a step calls), fuzz (every operation and its security) and the benchmark all ask
+the questions below of a spec; they never walk ``paths`` themselves.
+"""
 
 from __future__ import annotations
 
 import copy
 import functools
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 # libyaml's parser when PyYAML was built with it (its wheels are): the pure-Python loader took
-# most of the start-up time, and both build the same documents (tests/unit/test_specs_valid.py).
+# most of the start-up time, and both build the same documents (tests/unit/test_specs.py).
 SpecLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+"""The operation keys of an OpenAPI path item, in the order operations are listed."""
+
 _PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class UnknownApi(LookupError):
+    """No API (fake or bundled spec) has that name."""
 
 
 def spec_dir() -> Path:
@@ -26,7 +41,9 @@ def spec_dir() -> Path:
 
 @functools.cache
 def _load(name: str) -> dict[str, Any]:
-    with open(spec_dir() / name, encoding="utf-8") as handle:
+    # A bare file name is a bundled spec; a path (a vendor kept outside the package) is read as given.
+    path = Path(name) if Path(name).is_absolute() else spec_dir() / name
+    with open(path, encoding="utf-8") as handle:
         loaded = yaml.load(handle, Loader=SpecLoader)
     if not isinstance(loaded, dict):
         raise ValueError(f"{name} is not an OpenAPI document")
@@ -34,10 +51,121 @@ def _load(name: str) -> dict[str, Any]:
 
 
 def load_spec(name: str) -> dict[str, Any]:
-    """A fresh copy of the spec ``name`` (e.g. ``vcita.yaml``), safe to modify."""
+    """A fresh copy of the spec ``name`` (``vcita.yaml``, or an absolute path), safe to modify."""
     return copy.deepcopy(_load(name))
 
 
-def spec_path(name: str) -> Path:
-    """The file path of a bundled spec."""
-    return spec_dir() / name
+@functools.cache
+def known_apis() -> tuple[str, ...]:
+    """The name of every bundled spec (its file name without ``.yaml``), sorted."""
+    return tuple(sorted(path.stem for path in spec_dir().glob("*.yaml")))
+
+
+def bundled_spec(api: str) -> dict[str, Any]:
+    """A fresh copy of a bundled API's spec; raises :class:`UnknownApi`."""
+    if api not in known_apis():
+        raise UnknownApi(f"unknown api {api!r}; known: {', '.join(known_apis())}")
+    return load_spec(f"{api}.yaml")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of a spec.
+
+    ``path`` is the template below the API's base path (``/v2/calendars/{calendar}/disconnect``);
+    ``operation_id`` falls back to ``"<method> <path>"`` when the spec gives none.
+    """
+
+    method: str
+    path: str
+    operation_id: str
+    security: tuple[Mapping[str, Any], ...]
+    definition: Mapping[str, Any]
+
+    @property
+    def label(self) -> str:
+        """Schemathesis' name for it: ``PUT /path``."""
+        return f"{self.method.upper()} {self.path}"
+
+    @property
+    def changes_state(self) -> bool:
+        """Whether calling it writes (``x-changes-state``; by default: any method but GET/HEAD/OPTIONS)."""
+        declared = self.definition.get("x-changes-state")
+        if isinstance(declared, bool):
+            return declared
+        return self.method not in ("get", "head", "options")
+
+
+def operations(spec: Mapping[str, Any]) -> Iterator[Operation]:
+    """Every operation of ``spec``, in document order."""
+    default_security = tuple(spec.get("security") or ())
+    for path, item in (spec.get("paths") or {}).items():
+        if not isinstance(item, Mapping):
+            continue
+        for method in HTTP_METHODS:
+            definition = item.get(method)
+            if not isinstance(definition, Mapping):
+                continue
+            security = definition.get("security")
+            yield Operation(
+                method=method,
+                path=path,
+                operation_id=str(definition.get("operationId") or f"{method} {path}"),
+                security=tuple(security) if security is not None else default_security,
+                definition=definition,
+            )
+
+
+def operation_ids(spec: Mapping[str, Any]) -> list[str]:
+    """Every operationId in ``spec``, in document order."""
+    return [operation.operation_id for operation in operations(spec)]
+
+
+def template_regex(template: str) -> re.Pattern[str]:
+    """A path template (``/a/{id}``) as a regular expression matching concrete paths."""
+    parts = re.split(r"(\{[^/{}]+\})", template)
+    return re.compile("^" + "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in parts) + "$")
+
+
+class Routes:
+    """A spec's operations, matched against concrete paths (below the API's base path)."""
+
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        self.operations = list(operations(spec))
+        self._patterns = {template: template_regex(template) for template in (spec.get("paths") or {})}
+
+    def allowed(self, path: str) -> list[str]:
+        """The methods (upper case) declared for ``path``; [] if no template matches it."""
+        methods: list[str] = []
+        for operation in self.operations:
+            method = operation.method.upper()
+            if method not in methods and self._patterns[operation.path].match(path):
+                methods.append(method)
+        return methods
+
+    def find(self, method: str, path: str) -> Operation | None:
+        """The operation a ``method`` + concrete ``path`` calls: the most literal template wins."""
+        path = path.split("?", 1)[0]
+        matches = [
+            operation
+            for operation in self.operations
+            if operation.method == method.lower() and self._patterns[operation.path].match(path)
+        ]
+        return min(matches, key=lambda operation: operation.path.count("{"), default=None)
+
+
+def security_schemes(spec: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """``components.securitySchemes`` by name."""
+    return dict((spec.get("components") or {}).get("securitySchemes") or {})
+
+
+def resolve_ref(spec: Mapping[str, Any], node: Any) -> Mapping[str, Any]:
+    """``node``, or what its local ``$ref`` points at."""
+    seen = 0
+    while isinstance(node, Mapping) and "$ref" in node and seen < 20:
+        target: Any = spec
+        for part in str(node["$ref"]).lstrip("#/").split("/"):
+            target = target.get(part, {}) if isinstance(target, Mapping) else {}
+        node = target
+        seen += 1
+    return node if isinstance(node, Mapping) else {}

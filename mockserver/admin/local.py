@@ -7,8 +7,9 @@ from typing import Any
 import jsonschema
 
 from ..errors import AdminError, Problem
-from ..runtime import Runtime, UnknownApi
-from ..vendor import Vendor
+from ..interface import Vendor
+from ..runtime import Runtime
+from ..specs import UnknownApi
 
 
 class InProcessAdmin:

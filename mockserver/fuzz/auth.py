@@ -15,8 +15,9 @@ from typing import Any
 from schemathesis import AuthContext, Case
 from schemathesis.schemas import BaseSchema
 
+from ..specs import operations, security_schemes
 from .setups import Credential
-from .spec import header_parameters, operations, security_schemes
+from .spec import header_parameters
 
 
 @dataclass(frozen=True)

@@ -14,28 +14,18 @@ Everything except ``reason`` is Schemathesis' own check configuration (``enabled
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+from ..specs import Operation, operations, resolve_ref
+
+__all__ = ["CheckSwitch", "InvalidSwitch", "SpecOperation", "check_switches", "header_parameters", "operations"]
+
 CHECKS_EXTENSION = "x-fuzz-checks"
 
-
-@dataclass(frozen=True)
-class SpecOperation:
-    """One operation of a spec."""
-
-    method: str
-    path: str
-    operation_id: str
-    security: tuple[Mapping[str, Any], ...]
-    definition: Mapping[str, Any]
-
-    @property
-    def label(self) -> str:
-        """Schemathesis' name for it: ``PUT /path``."""
-        return f"{self.method.upper()} {self.path}"
+SpecOperation = Operation
+"""One operation of a spec (the shared spec model's)."""
 
 
 @dataclass(frozen=True)
@@ -52,27 +42,7 @@ class InvalidSwitch(ValueError):
     """An ``x-fuzz-checks`` entry the runner cannot use."""
 
 
-def operations(spec: Mapping[str, Any]) -> Iterator[SpecOperation]:
-    """Every operation, in spec order."""
-    default_security = tuple(spec.get("security") or ())
-    for path, item in (spec.get("paths") or {}).items():
-        if not isinstance(item, Mapping):
-            continue
-        for method in HTTP_METHODS:
-            definition = item.get(method)
-            if not isinstance(definition, Mapping):
-                continue
-            security = definition.get("security")
-            yield SpecOperation(
-                method=method,
-                path=path,
-                operation_id=str(definition.get("operationId") or f"{method} {path}"),
-                security=tuple(security) if security is not None else default_security,
-                definition=definition,
-            )
-
-
-def header_parameters(spec: Mapping[str, Any], operation: SpecOperation) -> set[str]:
+def header_parameters(spec: Mapping[str, Any], operation: Operation) -> set[str]:
     """The lower-cased names of the header parameters an operation declares (path-level too)."""
     item = (spec.get("paths") or {}).get(operation.path) or {}
     names = set()
@@ -81,23 +51,6 @@ def header_parameters(spec: Mapping[str, Any], operation: SpecOperation) -> set[
         if resolved.get("in") == "header" and "name" in resolved:
             names.add(str(resolved["name"]).lower())
     return names
-
-
-def resolve_ref(spec: Mapping[str, Any], node: Any) -> Mapping[str, Any]:
-    """``node``, or what its local ``$ref`` points at."""
-    seen = 0
-    while isinstance(node, Mapping) and "$ref" in node and seen < 20:
-        target: Any = spec
-        for part in str(node["$ref"]).lstrip("#/").split("/"):
-            target = target.get(part, {}) if isinstance(target, Mapping) else {}
-        node = target
-        seen += 1
-    return node if isinstance(node, Mapping) else {}
-
-
-def security_schemes(spec: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    """``components.securitySchemes`` by name."""
-    return dict((spec.get("components") or {}).get("securitySchemes") or {})
 
 
 def check_switches(spec: Mapping[str, Any]) -> list[CheckSwitch]:

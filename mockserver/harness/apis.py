@@ -1,38 +1,29 @@
-"""The bundled specs as the harness sees them: API names, operations and security schemes."""
+"""The bundled specs as the harness asks about them: which operation a step calls, and its auth."""
 
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..specs import load_spec, spec_dir
+from ..specs import Routes, UnknownApi, bundled_spec, known_apis, security_schemes
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
-
-class UnknownApi(LookupError):
-    """No bundled spec has that name."""
-
-
-@functools.cache
-def known_apis() -> tuple[str, ...]:
-    """The name of every bundled spec (its file name without ``.yaml``), sorted."""
-    return tuple(sorted(path.stem for path in spec_dir().glob("*.yaml")))
+__all__ = ["Operation", "UnknownApi", "api_for_endpoint", "find_operation", "known_apis", "security_scheme", "spec_for"]
 
 
 @functools.cache
 def _spec(api: str) -> dict[str, Any]:
-    if api not in known_apis():
-        raise UnknownApi(f"unknown api {api!r}; known: {', '.join(known_apis())}")
-    return load_spec(f"{api}.yaml")
+    return bundled_spec(api)
+
+
+@functools.cache
+def _routes(api: str) -> Routes:
+    return Routes(_spec(api))
 
 
 def spec_for(api: str) -> dict[str, Any]:
     """A fresh copy of the API's spec, safe to modify."""
-    _spec(api)
-    return load_spec(f"{api}.yaml")
+    return bundled_spec(api)
 
 
 @dataclass(frozen=True)
@@ -46,41 +37,26 @@ class Operation:
     security: tuple[dict[str, list[str]], ...]
 
 
-def _template_regex(template: str) -> re.Pattern[str]:
-    parts = re.split(r"(\{[^/{}]+\})", template)
-    pattern = "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in parts)
-    return re.compile(f"^{pattern}$")
-
-
 def find_operation(api: str, method: str, path: str) -> Operation | None:
     """The operation of ``api`` a ``method`` + concrete ``path`` (below the base URL) calls."""
-    spec = _spec(api)
-    path = path.split("?", 1)[0]
-    candidates = []
-    for template, item in (spec.get("paths") or {}).items():
-        operation = item.get(method.lower()) if isinstance(item, dict) else None
-        if operation is None or not _template_regex(template).match(path):
-            continue
-        candidates.append((template.count("{"), template, operation))
-    if not candidates:
+    found = _routes(api).find(method, path)
+    if found is None:
         return None
-    _, template, operation = min(candidates, key=lambda entry: entry[0])
-    security = operation.get("security", spec.get("security", []))
-    return Operation(api, method.upper(), template, operation.get("operationId"), tuple(security or ()))
+    operation_id = found.definition.get("operationId")
+    security = tuple(dict(requirement) for requirement in found.security)
+    return Operation(api, method.upper(), found.path, operation_id, security)
 
 
 def api_for_endpoint(endpoint: str) -> str | None:
     """The API whose spec declares ``endpoint`` (``"PUT /path"``), or None."""
     method, _, path = endpoint.partition(" ")
     for api in known_apis():
-        item = (_spec(api).get("paths") or {}).get(path.strip())
-        if isinstance(item, dict) and method.lower() in item:
+        if any(op.method == method.lower() and op.path == path.strip() for op in _routes(api).operations):
             return api
     return None
 
 
 def security_scheme(api: str, name: str) -> dict[str, Any] | None:
     """A security scheme of ``api`` by name."""
-    schemes = (_spec(api).get("components") or {}).get("securitySchemes") or {}
-    scheme = schemes.get(name)
-    return scheme if isinstance(scheme, dict) else None
+    scheme = security_schemes(_spec(api)).get(name)
+    return dict(scheme) if isinstance(scheme, dict) else None

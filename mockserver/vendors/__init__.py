@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..vendor import Vendor
+from ..interface import Vendor
 from .calcom import CalcomVendor
 from .ravan import RavanVendor
 from .recall import RecallVendor

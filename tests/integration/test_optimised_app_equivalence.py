@@ -20,11 +20,12 @@ from typing import Any
 
 import pytest
 
-from mockserver import fastpath
 from mockserver.admin import InProcessAdmin
 from mockserver.app import FakesApp, build_app
+from mockserver.fastpath import routing
 from mockserver.runtime import Runtime
 from mockserver.specs import load_spec
+from mockserver.vendors import ALL_VENDORS
 
 _METHODS = ("get", "put", "post", "delete", "patch")
 
@@ -71,7 +72,7 @@ def _send(app: FakesApp, method: str, path: str, headers: dict[str, str], body: 
 
 @pytest.fixture
 def apps(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Runtime, FakesApp, FakesApp, Any]]:
-    runtime = Runtime()
+    runtime = Runtime(ALL_VENDORS)
     runtime.rate_limits_enabled = False  # each request is served twice
     fast = build_app(runtime, validate_responses=True)
     full = build_app(runtime, validate_responses=True, fast_path=False)
@@ -210,14 +211,14 @@ def test_fast_path_and_full_chain_answer_alike(
     statuses: set[int] = set()
     checked = 0
     matched = []
-    match = fastpath._FastPathAPI.match
+    match = routing._FastPathAPI.match
 
     def spy(api: Any, route_path: str, method: str) -> Any:
         found = match(api, route_path, method)
         matched.append(found is not None)
         return found
 
-    monkeypatch.setattr(fastpath._FastPathAPI, "match", spy)
+    monkeypatch.setattr(routing._FastPathAPI, "match", spy)
     for method, path, headers, body in _cases(seeded):
         before = {name: vendor.snapshot() for name, vendor in runtime.vendors.items()}
         reset_randomness()

@@ -9,7 +9,7 @@ import pytest
 
 from mockserver.clock import Clock
 from mockserver.errors import AdminError, Problem, VendorError
-from mockserver.vendor import Call
+from mockserver.interface import Call
 from mockserver.vendors.calcom import CalcomVendor, auth, handlers
 from mockserver.vendors.calcom.calendars import list_for_user
 from mockserver.vendors.calcom.store import CalcomStore

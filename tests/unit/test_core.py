@@ -10,8 +10,7 @@ from mockserver.errors import Problem
 from mockserver.faults import FaultStore
 from mockserver.journal import Journal
 from mockserver.ratelimit import Limit, RateLimiter, retry_after_header
-from mockserver.routes import RouteTable, operation_ids
-from mockserver.specs import load_spec, spec_dir
+from mockserver.specs import Routes, load_spec, operation_ids, spec_dir
 from mockserver.validation import FieldAwareJSONBodyValidator, describe
 
 
@@ -104,7 +103,7 @@ def test_retry_after_rounds_up_to_whole_seconds() -> None:
 
 
 def test_route_table_matches_templates() -> None:
-    table = RouteTable({"paths": {"/a/{id}/b": {"get": {}, "put": {}}, "/a/x/b": {"post": {}}}})
+    table = Routes({"paths": {"/a/{id}/b": {"get": {}, "put": {}}, "/a/x/b": {"post": {}}}})
     assert table.allowed("/a/7/b") == ["GET", "PUT"]
     assert table.allowed("/a/x/b") == ["GET", "PUT", "POST"]
     assert table.allowed("/nope") == []

@@ -23,7 +23,7 @@ from mockserver.harness import (
     run_step_file,
 )
 from mockserver.harness.templating import Scope
-from mockserver.vendor import Call, Reply
+from mockserver.interface import Call, Reply
 from mockserver.vendors.vcita import VcitaVendor
 from mockserver.vendors.vcita import handlers as vcita_handlers
 

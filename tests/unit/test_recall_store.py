@@ -11,8 +11,8 @@ from jsonschema.exceptions import best_match
 
 from mockserver.clock import Clock
 from mockserver.errors import AdminError, Problem, VendorError
+from mockserver.interface import Call
 from mockserver.validation import describe
-from mockserver.vendor import Call
 from mockserver.vendors.recall import RecallVendor, handlers
 from mockserver.vendors.recall import store as recall_store
 from mockserver.vendors.recall.store import CALENDAR_TOKEN_LIFETIME, RecallStore

@@ -10,16 +10,15 @@ import yaml
 from connexion.exceptions import InvalidSpecification
 from connexion.spec import Specification
 
-from mockserver import auth
 from mockserver.app import build_app
-from mockserver.prepared import BundledSpecification, PreparedAsyncApp
+from mockserver.fastpath import BundledSpecification, PreparedAsyncApp
 from mockserver.specs import SpecLoader, load_spec, spec_dir
 from mockserver.vendors import ALL_VENDORS
 
 
 def _as_served() -> dict[str, dict[str, Any]]:
     """Each spec exactly as build_app hands it to Connexion."""
-    specs = {vendor.name: auth.attach(load_spec(vendor.spec_file)) for vendor in ALL_VENDORS}
+    specs = {vendor.name: load_spec(vendor.spec_file) for vendor in ALL_VENDORS}
     specs["admin"] = load_spec("admin.yaml")
     return specs
 

@@ -13,10 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft4Validator
 
+from mockserver.fastpath.validation import fast_validator, header_content_type
 from mockserver.specs import load_spec, spec_dir
-from mockserver.validation import fast_validator, header_content_type
-
-pytest.importorskip("jsonschema_rs")
 
 SPECS = sorted(path.name for path in spec_dir().glob("*.yaml"))
 

@@ -8,7 +8,7 @@ import pytest
 
 from mockserver.clock import Clock
 from mockserver.errors import AdminError, VendorError
-from mockserver.vendor import Call
+from mockserver.interface import Call
 from mockserver.vendors.vcita import VcitaVendor, handlers
 
 

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import Problem, VendorError
+from ...interface import Call, ProviderState, Vendor
 from ...ratelimit import Limit
-from ...vendor import Call, ProviderState, Vendor
 from . import auth, envelope, handlers, states
 from .store import API_KEY, MANAGED_USER, OAUTH, TOKEN_KINDS, CalcomStore
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from ...errors import VendorError
-from ...vendor import Call, Reply
+from ...interface import Call, Reply
 from . import envelope
 from .apps import APPLE, APPS, CALENDARS, CHECK_MESSAGES, GOOGLE, INVALID_CALENDAR, OAUTH_CALENDARS
 from .calendars import list_for_user

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...errors import AdminError
-from ...vendor import Param, ProviderState
+from ...interface import Param, ProviderState
 from .apps import APPLE, APPS, CALENDARS
 from .store import API_KEY, MANAGED_USER, OAUTH, User
 

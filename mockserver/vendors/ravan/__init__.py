@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import Problem, VendorError
-from ...vendor import ProviderState, Vendor
+from ...interface import ProviderState, Vendor
 from . import envelope, handlers, states, tokens
 from .store import RavanStore
 

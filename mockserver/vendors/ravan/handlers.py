@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from ...vendor import Call, Reply
+from ...interface import Call, Reply
 from . import envelope
 from .store import Agent, Organization
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...vendor import Call, Reply
+from ...interface import Call, Reply
 from .envelope import NOT_BLANK, field_error
 from .store import PREFERENCE_FLAGS, CalendarUser
 

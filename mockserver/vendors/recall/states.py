@@ -7,7 +7,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from ...errors import AdminError
-from ...vendor import Param, ProviderState
+from ...interface import Param, ProviderState
 from .store import PLATFORMS, CalendarUser, Workspace
 
 if TYPE_CHECKING:

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import Problem, VendorError
+from ...interface import Call, ProviderState, Vendor
 from ...ratelimit import Limit
-from ...vendor import Call, ProviderState, Vendor
 from . import envelope, handlers, states
 from .store import VcitaStore
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...errors import VendorError
-from ...vendor import Call, Reply
+from ...interface import Call, Reply
 from .envelope import envelope, item, unauthorized
 from .store import CalendarSync, Staff
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...errors import AdminError
-from ...vendor import Param, ProviderState
+from ...interface import Param, ProviderState
 from .store import PROVIDER_APP_CODES
 
 if TYPE_CHECKING:

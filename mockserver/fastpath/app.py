@@ -1,11 +1,12 @@
-"""Connexion's per-request machinery with everything that depends only on the operation done once.
+"""Connexion's app and per-operation handler with everything fixed per operation done once.
 
 Connexion rebuilds, for every request, things that are fixed per operation: the handler's
 decorator chain and URI parser, the request validators, the credential checks' signature
 inspection, the body definition's media-type match. The classes here are Connexion's own with
 that work moved to the first request (or to start-up); they answer exactly as Connexion does
-(tests/integration/test_optimised_app_equivalence.py compares them with Connexion's AsyncApp).
-bench/PROFILE.md says what each saves.
+(tests/integration/test_fastpath_equivalence.py compares them with Connexion's AsyncApp).
+README.md beside this file lists the Connexion internals they rely on; bench/PROFILE.md says
+what each saves.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from connexion.decorators.parameter import (
     unwrap_decorators,
 )
 from connexion.decorators.response import AsyncResponseDecorator
-from connexion.exceptions import NonConformingResponseHeaders, OAuthResponseProblem
+from connexion.exceptions import NonConformingResponseHeaders
 from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
@@ -42,14 +43,14 @@ from connexion.middleware.main import API, _Options
 from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.operations import Swagger2Operation
-from connexion.security import NO_VALUE, ApiKeySecurityHandler, BasicSecurityHandler, BearerSecurityHandler
 from connexion.spec import OpenAPISpecification
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import parse_options_header as _parse_options_header
 from starlette.types import Receive, Scope, Send
 
-from .fastpath import OperationFastPath
-from .validation import PARSED_BODY, PreparedRequestValidationMiddleware, header_content_type
+from ..validation import PARSED_BODY
+from .routing import OperationFastPath
+from .validation import PreparedRequestValidationMiddleware, header_content_type
 
 _NOT_PARSED = object()
 _parameter_log = logging.getLogger("connexion.decorators.parameter")
@@ -297,53 +298,6 @@ class PreparedAsyncApp(AsyncApp):
 
 
 _OPTION_NAMES = frozenset(field.name for field in dataclasses.fields(_Options))
-
-
-class _PreparedCheck:
-    """Connexion's credential check, with the check function's signature inspected once.
-
-    Connexion inspects the function's arguments on every request; the answer never changes.
-    """
-
-    required_scopes_kw: str
-    request_kw: str
-    _accepts_kwarg: Callable[[Callable[..., Any], str], bool]
-
-    def _generic_check(self, func: Callable[..., Any], exception_msg: str) -> Callable[..., Any]:
-        accepts_scopes = self._accepts_kwarg(func, self.required_scopes_kw)
-        accepts_request = self._accepts_kwarg(func, self.request_kw)
-
-        async def wrapper(request: Any, *args: Any, required_scopes: Any = None) -> Any:
-            kwargs = {}
-            if accepts_scopes:
-                kwargs[self.required_scopes_kw] = required_scopes
-            if accepts_request:
-                kwargs[self.request_kw] = request
-            token_info = func(*args, **kwargs)
-            while asyncio.iscoroutine(token_info):
-                token_info = await token_info
-            if token_info is NO_VALUE:
-                return NO_VALUE
-            if token_info is None:
-                raise OAuthResponseProblem(detail=exception_msg)
-            return token_info
-
-        return wrapper
-
-
-class _BasicHandler(_PreparedCheck, BasicSecurityHandler):
-    pass
-
-
-class _BearerHandler(_PreparedCheck, BearerSecurityHandler):
-    pass
-
-
-class _ApiKeyHandler(_PreparedCheck, ApiKeySecurityHandler):
-    pass
-
-
-SECURITY_MAP = {"basic": _BasicHandler, "bearer": _BearerHandler, "apiKey": _ApiKeyHandler}
 
 
 class _SwaggerUIOnItsPaths(SwaggerUIMiddleware):
