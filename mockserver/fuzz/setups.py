@@ -1,5 +1,8 @@
 """What each API needs before Schemathesis can reach past its auth layer and its "not found"s.
 
+Each spec declares it in ``x-fuzz-setup`` (so a new vendor needs no entry here, and a real
+target is prepared from the same document it is checked against).
+
 A :class:`FuzzSetup` says, per API, which provider states build the prerequisites on a fake,
 which credential goes to which operations, and which known values (ids that exist on the
 target) the generator should sometimes use instead of random strings. On a fake everything
@@ -12,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..specs import bundled_spec, known_apis
 
 
 @dataclass(frozen=True)
@@ -87,62 +92,51 @@ def env_name(api: str, name: str, *, token: bool = False) -> str:
     return f"MOCKSERVER_FUZZ_{api.upper()}_{name.upper()}{suffix}"
 
 
-VCITA = FuzzSetup(
-    api="vcita",
-    spec_file="vcita.yaml",
-    prefix="/vcita",
-    given=(Given("sync", "calendar_sync", {"provider": "google_v3", "account": None}),),
-    credentials=(
-        # The platform endpoint takes an admin token; the public actions take staff/app tokens.
-        Credential("admin", "bearerAuth", "sync.tokens.admin", operations=("createCalendarSync",)),
-        Credential("staff", "bearerAuth", "sync.tokens.staff"),
-    ),
-    known=(Known("staff_uid", "sync.staff_uid", ("body.staff_uid",)),),
-)
+SETUP_EXTENSION = "x-fuzz-setup"
 
-RECALL = FuzzSetup(
-    api="recall",
-    spec_file="recall.yaml",
-    prefix="/recall",
-    given=(Given("user", "calendar_user", {"google": "user@example.com", "microsoft": "user@example.org"}),),
-    credentials=(
-        Credential("workspace", "workspaceApiKey", "user.tokens.workspace", prefix="Token "),
-        Credential("calendar", "calendarAuthToken", "user.tokens.calendar"),
-    ),
-    known=(Known("user_id", "user.external_id", ("body.user_id",)),),
-)
 
-CALCOM = FuzzSetup(
-    api="calcom",
-    spec_file="calcom.yaml",
-    prefix="/calcom",
-    given=(Given("calendars", "connected_calendar", {"type": "google", "count": 3}),),
-    credentials=(Credential("api_key", "bearer", "calendars.tokens.api_key"),),
-    known=(Known("credential_id", "calendars.credential_ids.0", ("body.id",)),),
-)
+class InvalidSetup(ValueError):
+    """A spec's ``x-fuzz-setup`` the runner cannot use."""
 
-RAVAN = FuzzSetup(
-    api="ravan",
-    spec_file="ravan.yaml",
-    prefix="/ravan",
-    given=(
-        Given("accounts", "calcom_account", {"count": 3}),
-        Given(
-            "agent",
-            "agent",
-            {"org_id": "{{accounts.org_id}}", "calcom_account_id": "{{accounts.calcom_account_ids.0}}"},
-        ),
-    ),
-    credentials=(Credential("jwt", "BearerAuth", "accounts.tokens.jwt"),),
-    known=(
-        Known("agent_id", "agent.agent_id", ("path.agent_id",)),
-        Known("org_id", "accounts.org_id", ("body.org_id", "query.org_id")),
-        Known("calcom_account_id", "accounts.calcom_account_ids.1", ("body.calcom_account_id",)),
-        Known("provider_id", "accounts.calcom_account_ids.2", ("body.provider_id",)),
-    ),
-)
 
-ADMIN = FuzzSetup(api="admin", spec_file="admin.yaml", prefix="/__admin", fake_only=True)
+def setup_from_spec(api: str, spec_file: str, spec: Mapping[str, Any], prefix: str | None = None) -> FuzzSetup:
+    """The set-up a spec declares in ``x-fuzz-setup`` (an API without one needs nothing)."""
+    raw = spec.get(SETUP_EXTENSION) or {}
+    try:
+        given = tuple(Given(str(g["name"]), str(g["state"]), dict(g.get("params") or {})) for g in raw.get("given", ()))
+        credentials = tuple(
+            Credential(
+                role=str(c["role"]),
+                scheme=str(c["scheme"]),
+                source=str(c["source"]),
+                operations=tuple(c.get("operations") or ()),
+                prefix=str(c.get("prefix", "")),
+            )
+            for c in raw.get("credentials", ())
+        )
+        known = tuple(
+            Known(str(k["name"]), str(k["source"]), tuple(k["fields"]), float(k.get("probability", 0.5)))
+            for k in raw.get("known", ())
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise InvalidSetup(f"{spec_file}: {SETUP_EXTENSION} is malformed ({exc!r})") from None
+    return FuzzSetup(
+        api=api,
+        spec_file=spec_file,
+        prefix=prefix if prefix is not None else ("/__admin" if api == "admin" else f"/{api}"),
+        given=given,
+        credentials=credentials,
+        known=known,
+        fake_only=bool(raw.get("fake_only", False)),
+    )
 
-SETUPS: dict[str, FuzzSetup] = {setup.api: setup for setup in (VCITA, RECALL, CALCOM, RAVAN, ADMIN)}
-"""Every API the runner knows how to prepare, by name."""
+
+def _bundled_setups() -> dict[str, FuzzSetup]:
+    setups = {}
+    for api in known_apis():
+        setups[api] = setup_from_spec(api, f"{api}.yaml", bundled_spec(api))
+    return setups
+
+
+SETUPS: dict[str, FuzzSetup] = _bundled_setups()
+"""Every bundled API the runner knows how to prepare, by name (read from each spec)."""
