@@ -39,6 +39,11 @@ class Clock:
         with self._lock:
             self._offset = 0.0
 
+    def set_offset(self, offset: float) -> None:
+        """Put the clock exactly ``offset`` seconds ahead of wall time (restoring a snapshot)."""
+        with self._lock:
+            self._offset = offset
+
 
 def iso(epoch_seconds: float) -> str:
     """Format epoch seconds as ``2026-01-02T03:04:05.678Z``."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
+import copy
 import random
 import threading
 from dataclasses import asdict, dataclass
+from typing import Any
 
 
 @dataclass
@@ -26,12 +27,15 @@ class Fault:
         return asdict(self)
 
 
+_FaultList = list[Fault]
+
+
 class FaultStore:
     """Active faults; :meth:`take` decides, per call, which fault (if any) applies."""
 
     def __init__(self, seed: int | None = None) -> None:
         self._faults: list[Fault] = []
-        self._ids = itertools.count(1)
+        self._next_id = 1
         self._lock = threading.Lock()
         self._random = random.Random(seed)
 
@@ -45,8 +49,9 @@ class FaultStore:
         ratio: float = 1.0,
     ) -> Fault:
         """Register a fault; the newest fault on an operation wins."""
-        fault = Fault(next(self._ids), api, operation_id, status, delay_ms, times, ratio)
         with self._lock:
+            fault = Fault(self._next_id, api, operation_id, status, delay_ms, times, ratio)
+            self._next_id += 1
             self._faults.append(fault)
         return fault
 
@@ -77,3 +82,16 @@ class FaultStore:
             before = len(self._faults)
             self._faults = [f for f in self._faults if api is not None and f.api != api]
             return before - len(self._faults)
+
+    def snapshot(self) -> tuple[_FaultList, int, object]:
+        """Everything it holds (faults, next id, the ratio draws' state), for :meth:`restore`."""
+        with self._lock:
+            return copy.deepcopy(self._faults), self._next_id, self._random.getstate()
+
+    def restore(self, snapshot: tuple[_FaultList, int, Any]) -> None:
+        """Put back what :meth:`snapshot` took."""
+        faults, next_id, random_state = snapshot
+        with self._lock:
+            self._faults = copy.deepcopy(faults)
+            self._next_id = next_id
+            self._random.setstate(random_state)

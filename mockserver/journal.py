@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
+import copy
 import threading
 from collections import deque
 from typing import Any
@@ -17,7 +17,7 @@ class Journal:
 
     def __init__(self, cap: int = DEFAULT_CAP) -> None:
         self._entries: deque[dict[str, Any]] = deque(maxlen=cap)
-        self._ids = itertools.count(1)
+        self._next_id = 1
         self._lock = threading.Lock()
 
     @property
@@ -38,7 +38,8 @@ class Journal:
         never read.
         """
         with self._lock:
-            entry["id"] = next(self._ids)
+            entry["id"] = self._next_id
+            self._next_id += 1
             self._entries.append(entry)
 
     def entries(self, api: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
@@ -65,6 +66,18 @@ class Journal:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def snapshot(self) -> tuple[list[dict[str, Any]], int, int]:
+        """Everything it holds (entries, cap, next id), for :meth:`restore`."""
+        with self._lock:
+            return copy.deepcopy(list(self._entries)), self.cap, self._next_id
+
+    def restore(self, snapshot: tuple[list[dict[str, Any]], int, int]) -> None:
+        """Put back what :meth:`snapshot` took."""
+        entries, cap, next_id = snapshot
+        with self._lock:
+            self._entries = deque(copy.deepcopy(entries), maxlen=cap)
+            self._next_id = next_id
 
 
 def _readable(entry: dict[str, Any]) -> dict[str, Any]:

@@ -62,6 +62,16 @@ class RateLimiter:
     def __len__(self) -> int:
         return len(self._counters)
 
+    def snapshot(self) -> list[tuple[tuple[str, str, str], tuple[float, int]]]:
+        """The counters, oldest first, for :meth:`restore`."""
+        with self._lock:
+            return list(self._counters.items())
+
+    def restore(self, snapshot: list[tuple[tuple[str, str, str], tuple[float, int]]]) -> None:
+        """Put back what :meth:`snapshot` took."""
+        with self._lock:
+            self._counters = OrderedDict(snapshot)
+
 
 def retry_after_header(seconds: float) -> str:
     """A whole-seconds ``Retry-After`` value (at least 1)."""

@@ -142,6 +142,33 @@ class Runtime:
                 vendor.settings.update({k: v for k, v in api_patch.items() if k != "rate_limits"})
         return self.settings()
 
+    # -- snapshots --------------------------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        """Everything the runtime holds, deep-copied, for :meth:`restore`."""
+        return {
+            "stores": {name: vendor.snapshot() for name, vendor in self.vendors.items()},
+            "settings": {name: copy.deepcopy(vendor.settings) for name, vendor in self.vendors.items()},
+            "rate_limit_overrides": copy.deepcopy(self.rate_limit_overrides),
+            "rate_limits_enabled": self.rate_limits_enabled,
+            "clock_offset": self.clock.offset,
+            "journal": self.journal.snapshot(),
+            "faults": self.faults.snapshot(),
+            "counters": self.limiter.snapshot(),
+        }
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Put back exactly what :meth:`snapshot` took."""
+        for name, vendor in self.vendors.items():
+            vendor.restore(snapshot["stores"][name])
+            with vendor.lock:
+                vendor.settings = copy.deepcopy(snapshot["settings"][name])
+        self.rate_limit_overrides = copy.deepcopy(snapshot["rate_limit_overrides"])
+        self.rate_limits_enabled = snapshot["rate_limits_enabled"]
+        self.clock.set_offset(snapshot["clock_offset"])
+        self.journal.restore(snapshot["journal"])
+        self.faults.restore(snapshot["faults"])
+        self.limiter.restore(snapshot["counters"])
+
     # -- reset ------------------------------------------------------------------------------
     def reset(self, api: str | None = None) -> list[str]:
         """Reset one API (store, journal entries, faults, counters, switches) or everything."""

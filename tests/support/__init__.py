@@ -1,0 +1,1 @@
+"""Helpers shared by the test modules (importable as ``support`` from any test)."""
