@@ -25,9 +25,10 @@ serve: $(STAMP)
 test: $(STAMP) check pytest contracts contracts-served
 
 check: $(STAMP)
-	$(BIN)/ruff check mockserver tests
-	$(BIN)/ruff format --check mockserver tests
+	$(BIN)/ruff check mockserver tests bench
+	$(BIN)/ruff format --check mockserver tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 pytest: $(STAMP)
 	$(BIN)/pytest tests -n 2 -q

@@ -134,7 +134,7 @@ class Vendor(ABC):
     @abstractmethod
     def authenticate(
         self, scheme: str, credential: str, headers: Mapping[str, str], operation_id: str
-    ) -> dict[str, Any] | None:
+    ) -> dict[str, Any]:
         """Check a credential for an operation.
 
         Args:
@@ -144,8 +144,8 @@ class Vendor(ABC):
             operation_id: the operation being called.
 
         Returns:
-            The token info handed to the handler as ``call.auth``, or None for the vendor's
-            default 401. Raise :class:`VendorError` for any other specific answer.
+            The token info handed to the handler as ``call.auth``. Every refusal raises
+            :class:`VendorError` with the vendor's own status and body.
         """
 
     @abstractmethod

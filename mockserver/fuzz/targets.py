@@ -139,9 +139,9 @@ class FakeTarget(FuzzTarget):
     name = "fake"
 
     def served_apis(self) -> list[str]:
-        from ..vendors import ALL_VENDORS
+        from ..app import build_app
 
-        return [vendor.name for vendor in ALL_VENDORS]
+        return list(build_app().admin.health()["apis"])
 
     @contextmanager
     def endpoint(self, setup: FuzzSetup) -> Iterator[Endpoint]:

@@ -2,31 +2,47 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
-from asyncio import selector_events
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
+from mockserver.http_protocol import CoalescingTransport
 from mockserver.server import ServerThread
+
+
+class _RecordedSocket:
+    """The socket transport under the coalescing one, noting every write that reaches it."""
+
+    def __init__(self, transport: Any, writes: list[bytes], lock: threading.Lock) -> None:
+        self._transport = transport
+        self._writes = writes
+        self._lock = lock
+
+    def write(self, data: bytes) -> None:
+        with self._lock:
+            self._writes.append(bytes(data))
+        self._transport.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 @pytest.fixture
 def socket_writes(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
-    """Every write that reaches asyncio's socket transport (the server's side) while the test runs."""
+    """Every write that reaches the socket transport (the server's side) while the test runs."""
     writes: list[bytes] = []
     lock = threading.Lock()
-    original = selector_events._SelectorSocketTransport.write
+    original = CoalescingTransport.__init__
 
-    def write(self: Any, data: bytes) -> None:
-        with lock:
-            writes.append(bytes(data))
-        original(self, data)
+    def init(self: CoalescingTransport, transport: Any, loop: Any) -> None:
+        original(self, cast(asyncio.Transport, _RecordedSocket(transport, writes, lock)), loop)
 
-    monkeypatch.setattr(selector_events._SelectorSocketTransport, "write", write)
+    monkeypatch.setattr(CoalescingTransport, "__init__", init)
     return writes
 
 

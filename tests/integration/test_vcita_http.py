@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -17,9 +18,9 @@ CONTEXT = {"success": False, "errors": [{"code": "unauthorized", "message": "Una
 
 
 @pytest.fixture
-def client(fake_server: ServerThread) -> httpx.Client:
+def client(fake_server: ServerThread) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=fake_server.url("vcita"), timeout=10) as c:
-        yield c  # type: ignore[misc]
+        yield c
 
 
 @pytest.fixture

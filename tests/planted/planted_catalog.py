@@ -43,6 +43,7 @@ class RecordsApp:
 
     async def dispatch(self, request: Request) -> Response:
         parts = request.url.path.strip("/").split("/")
+        allowed: tuple[str, ...]
         if parts == ["records"]:
             allowed, record_id = ("POST",), None
         elif len(parts) == 2 and parts[0] == "records" and parts[1]:

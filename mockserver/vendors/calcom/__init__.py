@@ -41,7 +41,7 @@ class CalcomVendor(Vendor):
 
     def authenticate(
         self, scheme: str, credential: str, headers: Mapping[str, str], operation_id: str
-    ) -> dict[str, Any] | None:
+    ) -> dict[str, Any]:
         with self.lock:
             return auth.authenticate(self.store, credential, operation_id, self.clock.now())
 

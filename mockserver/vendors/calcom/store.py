@@ -145,7 +145,7 @@ class CalcomStore:
         return list(self._selected_of.get(user_id, ()))
 
     def add_credential(
-        self, user_id: int, calendar: str, account: str, invalid: bool = False, secret: str | None = None
+        self, user_id: int | None, calendar: str, account: str, invalid: bool = False, secret: str | None = None
     ) -> Credential:
         app = APPS[calendar]
         credential = Credential(self._next("credential"), app.type, user_id, app.app_id, account, invalid, None, secret)

@@ -42,7 +42,7 @@ class RavanVendor(Vendor):
 
     def authenticate(
         self, scheme: str, credential: str, headers: Mapping[str, str], operation_id: str
-    ) -> dict[str, Any] | None:
+    ) -> dict[str, Any]:
         return tokens.check(self.signing_key, credential, self.clock.now())
 
     def render(self, problem: Problem, path: str) -> VendorError:

@@ -47,7 +47,7 @@ class RecallVendor(Vendor):
 
     def authenticate(
         self, scheme: str, credential: str, headers: Mapping[str, str], operation_id: str
-    ) -> dict[str, Any] | None:
+    ) -> dict[str, Any]:
         if operation_id in _WORKSPACE_OPERATIONS:
             return self._workspace_key(credential)
         return self._calendar_token(credential)

@@ -39,7 +39,7 @@ class VcitaVendor(Vendor):
 
     def authenticate(
         self, scheme: str, credential: str, headers: Mapping[str, str], operation_id: str
-    ) -> dict[str, Any] | None:
+    ) -> dict[str, Any]:
         with self.lock:
             token = self.store.tokens.get(credential)
         if token is None or (token.expires_at is not None and token.expires_at <= self.clock.now()):

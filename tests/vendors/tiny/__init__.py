@@ -37,7 +37,7 @@ class TinyVendor(Vendor):
 
     def authenticate(
         self, scheme: str, credential: str, headers: Mapping[str, str], operation_id: str
-    ) -> dict[str, Any] | None:
+    ) -> dict[str, Any]:
         return auth.check(self, credential)
 
     def render(self, problem: Problem, path: str) -> VendorError:
