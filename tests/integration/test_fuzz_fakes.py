@@ -96,7 +96,7 @@ def test_the_cli_against_a_running_server(server: ServerThread, capsys: pytest.C
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--api", "nope"], "mockserver fuzz: unknown api nope; known: vcita, recall, calcom, ravan, admin"),
+        (["--api", "nope"], "mockserver fuzz: unknown api nope; known: admin, calcom, ravan, recall, vcita"),
         (["--max-examples", "0"], "mockserver fuzz: --max-examples must be at least 1"),
         (["--target", "moon"], "mockserver fuzz: unknown target 'moon'"),
         (["--target", "http://127.0.0.1:9"], "mockserver fuzz: no mockserver answers at http://127.0.0.1:9"),

@@ -52,9 +52,9 @@ def test_export_revision_writes_the_package_and_specs_of_that_commit(tmp_path: P
     ).stdout.strip()
     assert sha == expected
     committed = subprocess.run(
-        ["git", "show", "HEAD:mockserver/vendor.py"], cwd=ROOT, capture_output=True, check=True
+        ["git", "show", "HEAD:mockserver/__init__.py"], cwd=ROOT, capture_output=True, check=True
     ).stdout
-    assert (tmp_path / "mockserver" / "vendor.py").read_bytes() == committed
+    assert (tmp_path / "mockserver" / "__init__.py").read_bytes() == committed
     assert (tmp_path / "specs" / "vcita.yaml").is_file()
     assert not (tmp_path / "tests").exists()
 
