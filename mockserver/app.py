@@ -81,14 +81,15 @@ def build_app(
             resolver=VendorResolver(runtime, vendor),
             validate_responses=validate_responses,
         )
+    admin_spec = load_spec("admin.yaml")
     app.add_api(
-        load_spec("admin.yaml"),
+        admin_spec,
         base_path=ADMIN_PREFIX,
         name="admin",
         resolver=FunctionTableResolver(dict(ADMIN_OPERATIONS), InProcessAdmin(runtime)),
         validate_responses=validate_responses,
     )
-    rendering.install(app, runtime)
+    rendering.install(app, runtime, admin_spec)
     return FakesApp(app, runtime)
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from datetime import UTC, datetime
+
+MAX_OFFSET_SECONDS = 3_155_760_000
+"""How far ahead of wall time the fake's clock may run (a hundred years): far enough to expire
+anything, near enough that every date stays printable."""
 
 
 class Clock:
@@ -29,9 +34,11 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         """Move the clock forward by ``seconds`` (never backwards)."""
-        if seconds < 0:
-            raise ValueError("the clock only moves forward")
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError("the clock only moves forward, by a finite number of seconds")
         with self._lock:
+            if self._offset + seconds > MAX_OFFSET_SECONDS:
+                raise ValueError(f"the clock cannot run more than {MAX_OFFSET_SECONDS:,} seconds ahead")
             self._offset += seconds
 
     def reset(self) -> None:

@@ -98,6 +98,9 @@ class Vendor(ABC):
     """JSON Schema ``properties`` for the switches in :attr:`default_settings`."""
     token_kinds: ClassVar[tuple[str, ...]] = ()
     """The ``kind`` values :meth:`mint_token` accepts."""
+    json_without_content_type: ClassVar[bool] = False
+    """Whether the vendor's framework parses a body sent without ``Content-Type`` as JSON
+    (FastAPI does); otherwise such a body is answered like any non-JSON body."""
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock

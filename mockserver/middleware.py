@@ -1,18 +1,31 @@
-"""The outermost ASGI layer: tags the request with its vendor, caps body size, adds the
-vendor's standing headers and writes the request journal."""
+"""The outermost ASGI layer: every HTTP request passes here once, before Connexion.
+
+It finds the request's vendor (once; carried in the scope from here on), caps the body size for
+every path (the control plane's too), reads a chunked body so the layers below see an ordinary
+one with a ``Content-Length``, makes the media type comparable (media types are
+case-insensitive) and decides what a body without a ``Content-Type`` is, adds the vendor's
+standing headers, and writes the request journal.
+"""
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import PAYLOAD_TOO_LARGE, Problem
-from .interface import Vendor
-from .rendering import VENDOR_SCOPE_KEY, encode
+from .rendering import VENDOR_SCOPE_KEY, admin_error, encode
 from .runtime import Runtime
 
 MAX_BODY_BYTES = 1024 * 1024
+
+_JSON = b"application/json"
+_UNTYPED = b"application/octet-stream"
+
+
+class _TooLarge(Exception):
+    """A streamed body passed the cap."""
 
 
 class FakesMiddleware:
@@ -29,7 +42,7 @@ class FakesMiddleware:
             return
         vendor = self.runtime.vendor_for_path(scope["path"])
         if vendor is None:
-            await self.app(scope, receive, send)
+            await self._serve_other(scope, receive, send)
             return
         scope[VENDOR_SCOPE_KEY] = vendor
         # Connexion's router records the matched operation in a *shallow copy* of the scope;
@@ -69,14 +82,63 @@ class FakesMiddleware:
             await send(message)
 
         try:
-            declared = _content_length(scope)
-            if declared is not None and declared > self.max_body_bytes:
-                await self._reject_too_large(vendor, scope["path"], send_wrapper)
+            prepared = await self._prepare(scope, receive, json_default=vendor.json_without_content_type)
+            if prepared is None:
+                rendered = vendor.render(_too_large(self.max_body_bytes), scope["path"])
+                await _answer(send_wrapper, rendered.status, rendered.body, rendered.headers)
                 return
-            await self.app(scope, self._capped(receive), send_wrapper)
+            await self.app(scope, prepared, send_wrapper)
         finally:
             if not recorded:  # the request died before a response was started
                 record(500)
+
+    async def _serve_other(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The control plane and unknown paths: the same body handling, no journal."""
+        prepared = await self._prepare(scope, receive, json_default=True)
+        if prepared is None:
+            await _answer(send, *admin_error(_too_large(self.max_body_bytes), scope["path"]))
+            return
+        await self.app(scope, prepared, send)
+
+    async def _prepare(self, scope: Scope, receive: Receive, *, json_default: bool) -> Receive | None:
+        """Check and normalise the request's body headers; None when the body is too large.
+
+        Answers the ``receive`` to hand on: capped for a body with a length, or replaying a
+        chunked body that was read here in full (a chunked body has no ``Content-Length``, and
+        Connexion's validators take a request without one as having no body at all).
+        """
+        length: int | None = None
+        chunked = False
+        content_type: bytes | None = None
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    length = int(value)
+                except ValueError:
+                    length = None
+            elif name == b"content-type":
+                content_type = value
+            elif name == b"transfer-encoding":
+                chunked = b"chunked" in value.lower()
+        if length is not None and length > self.max_body_bytes:
+            return None
+        replay: bytes | None = None
+        if chunked and length is None:
+            try:
+                replay = await _read_all(receive, self.max_body_bytes)
+            except _TooLarge:
+                return None
+            length = len(replay)
+        normalised = _normalised_type(content_type, bool(length), json_default)
+        if replay is not None or normalised != content_type:
+            headers = [(n, v) for n, v in scope["headers"] if n not in (b"content-type", b"content-length")]
+            if normalised is not None:
+                headers.append((b"content-type", normalised))
+            headers.append((b"content-length", str(length or 0).encode()))
+            scope["headers"] = headers
+        if replay is not None:
+            return _replaying(replay, receive)
+        return self._capped(receive)
 
     def _capped(self, receive: Receive) -> Receive:
         seen = 0
@@ -93,22 +155,63 @@ class FakesMiddleware:
 
         return capped_receive
 
-    async def _reject_too_large(self, vendor: Vendor, path: str, send: Send) -> None:
-        rendered = vendor.render(_too_large(self.max_body_bytes), path)
-        status, body, headers = encode(rendered.status, rendered.body, rendered.headers)
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+
+def _normalised_type(content_type: bytes | None, has_body: bool, json_default: bool) -> bytes | None:
+    """The Content-Type the layers below see.
+
+    Media types are case-insensitive (RFC 9110, 8.3.1): ``APPLICATION/JSON`` is JSON. A body sent
+    without any Content-Type is JSON for a vendor whose framework parses it so
+    (``Vendor.json_without_content_type``), and otherwise a body of no known type, answered as
+    that vendor answers any non-JSON body.
+    """
+    if content_type is None:
+        if not has_body:
+            return None
+        return _JSON if json_default else _UNTYPED
+    media, separator, parameters = content_type.partition(b";")
+    lowered = media.strip().lower()
+    if lowered == media:
+        return content_type
+    return lowered + separator + parameters
+
+
+async def _read_all(receive: Receive, limit: int) -> bytes:
+    """The whole body of a request; raises :class:`_TooLarge` as soon as it passes ``limit``."""
+    chunks: list[bytes] = []
+    seen = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break  # the client went away: what arrived is all there is
+        chunk = message.get("body", b"")
+        seen += len(chunk)
+        if seen > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _answer(send: Send, status: int, body: Any, headers: dict[str, str]) -> None:
+    status, data, raw = encode(status, body, headers)
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": data})
 
 
 def _too_large(limit: int) -> Problem:
     return Problem(413, PAYLOAD_TOO_LARGE, f"the body is larger than {limit} bytes", "body", "invalid")
 
-
-def _content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", []):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None

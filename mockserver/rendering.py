@@ -30,6 +30,7 @@ from . import errors
 from .errors import AdminError, Problem, VendorError
 from .interface import Vendor
 from .runtime import Runtime
+from .specs import Routes
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ def vendor_error(runtime: Runtime, vendor: Vendor, exc: Exception, path: str, me
     """``exc``, raised serving ``method path`` below ``vendor``'s prefix, in the vendor's envelope."""
     if isinstance(exc, VendorError):
         return exc
-    relative = path[len(vendor.name) + 1 :] or "/"
+    relative = path.lstrip("/")[len(vendor.name) :] or "/"
     allowed = runtime.routes[vendor.name].allowed(relative)
     # Connexion answers 405 only from the first matching route; the spec knows better.
     if isinstance(exc, HTTPException) and exc.status_code == 404 and allowed and method not in allowed:
@@ -109,11 +110,21 @@ def fault_error(vendor: Vendor, status: int, path: str) -> VendorError:
     return VendorError(status, rendered.body, rendered.headers)
 
 
-def admin_error(exc: Exception, path: str) -> tuple[int, Any, dict[str, str]]:
-    """Status, body and headers of a control-plane (or unprefixed) failure."""
+def admin_error(
+    exc: Exception, path: str, method: str = "GET", routes: Routes | None = None
+) -> tuple[int, Any, dict[str, str]]:
+    """Status, body and headers of a control-plane (or unprefixed) failure.
+
+    ``routes`` are the control plane's, for the ``Allow`` of a 405 below ``/__admin``.
+    """
     if isinstance(exc, AdminError):
         return exc.status, {"error": {"code": exc.code, "message": exc.message}}, {}
-    problem = to_problem(exc, path, [])
+    allowed: list[str] = []
+    if routes is not None and path.startswith(ADMIN_PREFIX):
+        allowed = routes.allowed(path[len(ADMIN_PREFIX) :] or "/")
+        if isinstance(exc, HTTPException) and exc.status_code == 404 and allowed and method not in allowed:
+            exc = HTTPException(405)
+    problem = to_problem(exc, path, allowed)
     code = problem.kind if problem.field is None else f"{problem.kind}:{problem.field}"
     status = 400 if problem.status == 422 else problem.status
     return status, {"error": {"code": code, "message": problem.message}}, problem.headers
@@ -131,16 +142,18 @@ def _json_response(status: int, body: Any, headers: dict[str, str]) -> Connexion
     return ConnexionResponse(status_code=status, mimetype="application/json", body=json.dumps(body), headers=headers)
 
 
-def install(app: AsyncApp, runtime: Runtime) -> None:
+def install(app: AsyncApp, runtime: Runtime, admin_spec: dict[str, Any]) -> None:
     """Register the handler that answers every exception Connexion catches."""
+    admin_routes = Routes(admin_spec)
 
     def handle(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-        path = request.url.path
+        # The scope's path as received: starlette's URL would read "//vcita/..." as a host name.
+        path = request.scope["path"]
         vendor = request.scope.get(VENDOR_SCOPE_KEY)
         if vendor is not None:
             rendered = vendor_error(runtime, vendor, exc, path, request.method)
             return _json_response(rendered.status, rendered.body, dict(rendered.headers))
-        status, body, headers = admin_error(exc, path)
+        status, body, headers = admin_error(exc, path, request.method, admin_routes)
         return _json_response(status, body, dict(headers))
 
     for exc_class in (Problem, VendorError, AdminError, ProblemException, HTTPException, UnicodeDecodeError, Exception):

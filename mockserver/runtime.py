@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,10 +21,29 @@ _LIMIT_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "limit": {"type": "integer", "minimum": 1},
-        "window_seconds": {"type": "number", "exclusiveMinimum": 0},
+        "limit": {"type": "integer", "minimum": 1, "maximum": 1_000_000_000},
+        # A millisecond at least (a denormal window overflows the window arithmetic); at most
+        # ~317 years, which suites use for "never rolls over".
+        "window_seconds": {"type": "number", "minimum": 0.001, "maximum": 10_000_000_000},
     },
 }
+
+
+def _non_finite(value: Any, where: str = "") -> str | None:
+    """Where a NaN or infinity hides in ``value`` (JSON Schema cannot see them), or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return where or "value"
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found = _non_finite(child, f"{where}.{key}" if where else str(key))
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, child in enumerate(value):
+            found = _non_finite(child, f"{where}[{index}]")
+            if found:
+                return found
+    return None
 
 
 class Runtime:
@@ -61,7 +81,8 @@ class Runtime:
 
     def vendor_for_path(self, path: str) -> Vendor | None:
         """The fake whose prefix ``path`` starts with."""
-        first = path.split("/", 2)[1] if path.startswith("/") else ""
+        # "//vcita/..." is still below vcita's prefix (and answered there, in vcita's envelope).
+        first = path.lstrip("/").split("/", 1)[0]
         return self.vendors.get(first)
 
     def operation_ids(self, api: str) -> list[str]:
@@ -105,6 +126,9 @@ class Runtime:
 
     def update_settings(self, patch: dict[str, Any]) -> dict[str, Any]:
         """Apply a partial settings document; all of it is checked before any of it applies."""
+        bad = _non_finite(patch)
+        if bad is not None:
+            raise ValueError(f"{bad}: must be a finite number")
         api_patches = patch.get("apis") or {}
         for name, api_patch in api_patches.items():
             vendor = self.vendor(name)

@@ -62,10 +62,7 @@ class FieldAwareJSONBodyValidator(JSONRequestBodyValidator):
             ) from exc
         if not text:
             return None
-        try:
-            body = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise Problem(400, MALFORMED_BODY, f"the body is not valid JSON: {exc}", "body", "invalid") from exc
+        body = parse_json(text)
         if self._utf8 and body is not None:
             # The handler's request reads the same bytes again with json.loads(bytes), which
             # decodes UTF-8 exactly like this; it takes this value instead of parsing twice.
@@ -85,6 +82,60 @@ class FieldAwareJSONBodyValidator(JSONRequestBodyValidator):
         if error is None:
             return body
         raise describe(error)
+
+
+MAX_JSON_DEPTH = 64
+"""The deepest nesting of arrays and objects a request body may have."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"the number {text[:20]}... is too large")
+    return value
+
+
+def parse_json(text: str) -> Any:
+    """A request body parsed as strict JSON; a :class:`Problem` (400) for anything else.
+
+    Refused as well as malformed JSON: ``NaN`` and ``Infinity`` (not JSON, though Python's parser
+    takes them), numbers too large for a float, integers longer than Python converts (4,300
+    digits), and nesting deeper than :data:`MAX_JSON_DEPTH` - each would otherwise fail deep in
+    validation or a handler.
+    """
+    try:
+        body = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError:
+        body = _TOO_DEEP
+    except ValueError as exc:  # JSONDecodeError, and the refusals above
+        raise Problem(400, MALFORMED_BODY, f"the body is not valid JSON: {exc}", "body", "invalid") from exc
+    if body is _TOO_DEEP or _depth_exceeds(body, MAX_JSON_DEPTH):
+        raise Problem(400, MALFORMED_BODY, f"the body nests deeper than {MAX_JSON_DEPTH} levels", "body", "invalid")
+    return body
+
+
+_TOO_DEEP = object()
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    # Iterative, so a deep body cannot exhaust the stack here either.
+    stack = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, dict):
+            children: Any = current.values()
+        elif isinstance(current, list):
+            children = current
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 def _has_body(scope: Scope) -> bool:

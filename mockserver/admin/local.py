@@ -164,7 +164,8 @@ class InProcessAdmin:
 
     def advance_clock(self, seconds: float) -> dict[str, Any]:
         """Move the fake's clock forward; answers the clock."""
-        if seconds < 0:
-            raise AdminError(400, "invalid_clock", "the clock only moves forward")
-        self.runtime.clock.advance(seconds)
+        try:
+            self.runtime.clock.advance(seconds)
+        except ValueError as exc:
+            raise AdminError(400, "invalid_clock", str(exc)) from None
         return self.clock()

@@ -19,6 +19,8 @@ class RavanVendor(Vendor):
 
     name = "ravan"
     spec_file = "ravan.yaml"
+    # FastAPI reads a body sent without Content-Type as JSON (x-fidelity in the spec).
+    json_without_content_type = True
     handlers = {
         "DisconnectCalcom": handlers.disconnect_calcom,
         "AssignAgentCalcomAccount": handlers.assign_agent_account,
