@@ -172,10 +172,14 @@ class FieldAwareJSONBodyValidator(JSONRequestBodyValidator):
                     return body
             except Exception:  # a value the Rust engine cannot take (e.g. NaN): ask the Python one
                 pass
-        error = best_match(self._compiled.iter_errors(body))
+        errors = list(self._compiled.iter_errors(body))
+        error = best_match(errors)
         if error is None:
             return body
-        raise describe(error)
+        problem = describe(error)
+        # best_match may pick an error from inside another one's context; that one is not "other".
+        problem.related = [describe(e) for e in errors if e is not error and error not in (e.context or ())]
+        raise problem
 
 
 def _has_body(scope: Scope) -> bool:
