@@ -73,9 +73,7 @@ def test_drf_serializer_lists_every_field_error_in_one_answer(
     client: httpx.Client, fake_admin: InProcessAdmin, user: dict[str, Any]
 ) -> None:
     before = state(fake_admin)
-    body = {
-        "preferences": {"record_external": "yes", "record_internal": 1, "bot_name": "   ", "record_only_host": True}
-    }
+    body = {"preferences": {"record_external": "yes", "record_internal": 1, "bot_name": "", "record_only_host": True}}
     response = client.put(USER, json=body, headers=cal(user))
     assert response.status_code == 400
     assert response.json() == {

@@ -82,7 +82,7 @@ def _invalid_message(leaf: str, value: Any) -> str:
     if leaf in PREFERENCE_FLAGS:
         return "Must be a valid boolean."
     if leaf == "bot_name" and isinstance(value, str):
-        # A string that fails the schema's non-blank pattern: blank once DRF has trimmed it.
+        # A string that fails the schema's minLength: blank, in DRF's words.
         return NOT_BLANK
     return "Not a valid string."
 
