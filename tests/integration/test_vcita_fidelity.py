@@ -9,6 +9,7 @@ workflows under ``api-validation/workflows/scheduling/`` and the runner that exe
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -47,9 +48,9 @@ WORKFLOW_SYNC = {
 
 
 @pytest.fixture
-def client(fake_server: ServerThread) -> httpx.Client:
+def client(fake_server: ServerThread) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=fake_server.url("vcita"), timeout=10) as c:
-        yield c  # type: ignore[misc]
+        yield c
 
 
 @pytest.fixture
