@@ -38,6 +38,8 @@ class Problem(Exception):
         reason: ``missing``, ``invalid`` or ``unknown`` for field problems.
         value: the offending value, when there is one (for messages that quote it).
         headers: headers the response must carry (``Allow``, ``Retry-After``...).
+        related: the body's other schema errors, for vendors whose API reports every field
+            error in one answer (Django REST framework); the rest answer with this one.
     """
 
     status: int
@@ -47,6 +49,7 @@ class Problem(Exception):
     reason: str | None = None
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
     value: Any = None
+    related: list[Problem] = dataclasses.field(default_factory=list)
 
     def __str__(self) -> str:
         return f"{self.status} {self.kind}: {self.message}"

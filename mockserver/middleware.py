@@ -214,4 +214,3 @@ async def _answer(send: Send, status: int, body: Any, headers: dict[str, str]) -
 
 def _too_large(limit: int) -> Problem:
     return Problem(413, PAYLOAD_TOO_LARGE, f"the body is larger than {limit} bytes", "body", "invalid")
-

@@ -78,10 +78,14 @@ class FieldAwareJSONBodyValidator(JSONRequestBodyValidator):
             raise Problem(400, MALFORMED_BODY, "the request body is missing", "body", "missing")
         if self._accepts_quickly(body):
             return body
-        error = best_match(self._compiled.iter_errors(body))
+        errors = list(self._compiled.iter_errors(body))
+        error = best_match(errors)
         if error is None:
             return body
-        raise describe(error)
+        problem = describe(error)
+        # best_match may pick an error from inside another one's context; that one is not "other".
+        problem.related = [describe(e) for e in errors if e is not error and error not in (e.context or ())]
+        raise problem
 
 
 MAX_JSON_DEPTH = 64

@@ -469,12 +469,6 @@ def _bad_requests(org_id: str, agent_id: str) -> dict[str, tuple[str, str, dict[
             {"json": {"org_id": org_id, "provider_id": 7}},
             "provider_id must be of type string",
         ),
-        "empty-provider-id": (
-            "POST",
-            DISCONNECT,
-            {"json": {"org_id": org_id, "provider_id": ""}},
-            "Missing provider_id",
-        ),
         "array-body": ("POST", DISCONNECT, {"json": [org_id]}, None),
         "assign-missing-field": ("PUT", assign, {"json": {}}, "Missing calcom_account_id"),
         "assign-int-field": ("PUT", assign, {"json": {"calcom_account_id": 5}}, None),

@@ -219,7 +219,15 @@ def test_spec_checker_reports_json_paths() -> None:
         200,
         json={
             "success": True,
-            "data": {"uid": "u", "staff_uid": "a", "provider": None, "account": None, "enabled": False},
+            "data": {
+                "uid": "u",
+                "staff_uid": "a",
+                "provider": None,
+                "account": None,
+                "enabled": False,
+                **dict.fromkeys(("should_import", "should_export", "is_external_app", "is_private_import"), False),
+                **dict.fromkeys(("is_private_export", "is_staff_disable_ics", "is_business_disable_ics"), False),
+            },
         },
         request=request,
     )

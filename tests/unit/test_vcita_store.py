@@ -52,6 +52,13 @@ def test_connect_then_disconnect_then_repeat(vendor: VcitaVendor) -> None:
             "provider": None,
             "account": None,
             "enabled": False,
+            "should_import": True,
+            "should_export": False,
+            "is_external_app": True,
+            "is_private_import": False,
+            "is_private_export": False,
+            "is_staff_disable_ics": False,
+            "is_business_disable_ics": False,
         },
     }
     with pytest.raises(VendorError) as raised:
@@ -76,7 +83,8 @@ def test_connect_refusals(
     if prepare == "no_sync":
         data = vendor.provider_states["staff"].apply({})
     else:
-        account = "testuser@gmail.com" if prepare == "bound" else None
+        # "disabled" is refused only once provider and account match (an unbound sync is bound).
+        account = "testuser@gmail.com" if prepare in ("bound", "disabled") else None
         data = vendor.provider_states["calendar_sync"].apply(
             {"provider": "google_v3", "enabled": prepare != "disabled", "account": account}
         )
@@ -99,8 +107,7 @@ def test_disable_keeps_binding(vendor: VcitaVendor) -> None:
         vendor,
         call(vendor, "disableExternalCalendar", action(data["staff_uid"], account="a@b.c"), data["tokens"]["app"]),
     )
-    assert out.body["data"] | {"uid": None} == {
-        "uid": None,
+    assert {key: out.body["data"][key] for key in ("staff_uid", "provider", "account", "enabled")} == {
         "staff_uid": data["staff_uid"],
         "provider": "google_v3",
         "account": "a@b.c",
@@ -124,9 +131,13 @@ def test_token_kinds_are_bound_to_operations(vendor: VcitaVendor) -> None:
     with pytest.raises(VendorError) as raised:
         vendor.authenticate("bearer", data["tokens"]["admin"], {}, "connectExternalCalendar")
     assert raised.value.body["errors"][0]["message"] == "Unauthorized"
-    with pytest.raises(VendorError):
-        vendor.authenticate("bearer", data["tokens"]["staff"], {}, "createCalendarSync")
+    with pytest.raises(VendorError) as raised:
+        vendor.authenticate("bearer", data["tokens"]["app"], {}, "createCalendarSync")
+    assert raised.value.body["errors"][0]["message"] == "Unauthorized"
+    assert vendor.authenticate("bearer", data["tokens"]["staff"], {}, "createCalendarSync")["kind"] == "staff"
     assert vendor.authenticate("bearer", data["tokens"]["admin"], {}, "createCalendarSync")["kind"] == "admin"
+    admin = vendor.authenticate("apikey", f"Admin {data['tokens']['admin']}", {}, "createCalendarSync")
+    assert admin["kind"] == "admin"
 
 
 def test_expired_and_unknown_tokens_get_doorkeeper_401(vendor: VcitaVendor) -> None:
@@ -144,8 +155,8 @@ def test_recreating_a_sync_replaces_it(vendor: VcitaVendor) -> None:
     data = vendor.provider_states["calendar_sync"].apply({"provider": "google_v3", "enabled": False})
     body = {"staff_uid": data["staff_uid"], "provider": "outlook_v1.0"}
     out = handlers.create_calendar_sync(vendor, call(vendor, "createCalendarSync", body, data["tokens"]["admin"])).body
-    assert out["status"] == "OK"
-    assert out["data"]["uid"] != data["calendar_sync_uid"]
+    assert out["uid"] != data["calendar_sync_uid"]
+    assert (out["provider"], out["account"], out["enabled"]) == ("outlook_v1.0", None, False)
     assert vendor.store.syncs[data["staff_uid"]].provider == "outlook_v1.0"
     assert vendor.store.syncs[data["staff_uid"]].app_code_name == "outlookwaysync"
     assert len(vendor.store.syncs) == 1

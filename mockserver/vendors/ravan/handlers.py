@@ -58,7 +58,9 @@ def disconnect_calcom(vendor: RavanVendor, call: Call) -> Reply:
     if claimed is not None and claimed != org_id:
         raise envelope.forbidden(envelope.ORG_MISMATCH)
     org = _gate(vendor, org_id)
-    provider_id = body.get("provider_id")
+    # An empty provider_id is read as no provider_id (every org-level account), as a backend
+    # that tests the value for truth would (inferred; seed 000 types it as a plain optional string).
+    provider_id = body.get("provider_id") or None
     now = vendor.clock.now()
     for account in vendor.store.org_accounts(org.id):
         if provider_id is None or account.id == provider_id:

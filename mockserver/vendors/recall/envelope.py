@@ -15,6 +15,7 @@ SPACES_IN_HEADER = "Invalid token header. Token string should not contain spaces
 REQUIRED = "This field is required."
 NOT_NULL = "This field may not be null."
 NOT_BLANK = "This field may not be blank."
+NO_DATA = "No data provided"  # Serializer.errors when the parsed body is None (a JSON null)
 SERVER_ERROR = "A server error occurred."
 
 # DRF's default detail of each APIException subclass, for statuses forced through the control plane.
@@ -32,6 +33,9 @@ _REQUIRED_FIELDS = {
     "/api/v1/calendar/user/disconnect/": ("platform",),
 }
 _WORKSPACE_PATHS = ("/api/v1/calendar/authenticate/", "/api/v1/calendar/users/")
+# Paths whose optional body defaults to {} (an absent body never reaches the renderer as
+# "missing"), so a missing body there can only be a JSON null.
+_DEFAULTED_BODY_PATHS = ("/api/v1/calendar/user/",)
 _JSON_PREFIX = "the body is not valid JSON: "
 _ENCODING_PREFIX = "the body is not valid "
 
@@ -77,22 +81,45 @@ def _invalid_message(leaf: str, value: Any) -> str:
         return f'"{value}" is not a valid choice.'
     if leaf in PREFERENCE_FLAGS:
         return "Must be a valid boolean."
+    if leaf == "bot_name" and isinstance(value, str):
+        # A string that fails the schema's minLength: blank, in DRF's words.
+        return NOT_BLANK
     return "Not a valid string."
 
 
-def _body_error(problem: Problem) -> VendorError:
+def _field_errors(problem: Problem) -> dict[str, Any]:
+    """DRF's error dict for one schema error."""
     field = problem.field or "body"
     path = field.split(".")
     if problem.reason == "missing":
-        return VendorError(400, _nest(path, [REQUIRED]))
+        return _nest(path, [REQUIRED])
     if field == "body":
-        return VendorError(400, {"non_field_errors": _not_a_dict(problem.value)})
+        return {"non_field_errors": _not_a_dict(problem.value)}
     if path[-1] == "preferences" and problem.value is not None:
-        return VendorError(400, _nest(path, {"non_field_errors": _not_a_dict(problem.value)}))
-    return VendorError(400, _nest(path, [_invalid_message(path[-1], problem.value)]))
+        return _nest(path, {"non_field_errors": _not_a_dict(problem.value)})
+    return _nest(path, [_invalid_message(path[-1], problem.value)])
+
+
+def _merge(into: dict[str, Any], more: dict[str, Any]) -> None:
+    for key, value in more.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            # DRF stops at a field's first failing check: one message per field.
+            into.setdefault(key, value)
+
+
+def _body_error(problem: Problem) -> VendorError:
+    """Every field error of the body in one answer, as DRF's serializer collects them."""
+    body: dict[str, Any] = {}
+    for one in (problem, *problem.related):
+        _merge(body, _field_errors(one))
+    return VendorError(400, body)
 
 
 def _malformed(problem: Problem, relative: str) -> VendorError:
+    if problem.reason == "missing" and relative in _DEFAULTED_BODY_PATHS:
+        return VendorError(400, {"non_field_errors": [NO_DATA]})
     if problem.reason == "missing":
         required = _REQUIRED_FIELDS.get(relative)
         if required:

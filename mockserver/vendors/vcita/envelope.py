@@ -32,6 +32,15 @@ def item(code: str, message: str, field: str | None = None) -> dict[str, Any]:
     return entry
 
 
+def errors_body(variant: str, code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    """A one-error body in the configured variant.
+
+    Only seed 004's ``status: "Error"`` examples name the ``field``; every documented
+    ``success: false`` example (vcita's verified workflows) carries just ``code`` and ``message``.
+    """
+    return envelope(variant, [item(code, message, field if variant == STATUS_ERROR else None)])
+
+
 def unauthorized(context: bool = False) -> VendorError:
     """A 401 from the token layer (``context``: valid token, wrong business or operation)."""
     return VendorError(401, CONTEXT_401 if context else DOORKEEPER_401)
@@ -54,9 +63,7 @@ def render(problem: Problem, variant: str) -> VendorError:
         return VendorError(429, TOO_MANY_REQUESTS, problem.headers)
     if problem.kind in ("invalid_body", "invalid_parameter", "malformed_body"):
         code = problem.reason if problem.reason in ("missing", "invalid") else "invalid"
-        return VendorError(
-            problem.status, envelope(variant, [item(code, problem.message, problem.field)]), problem.headers
-        )
+        return VendorError(problem.status, errors_body(variant, code, problem.message, problem.field), problem.headers)
     if problem.status >= 500:
         return VendorError(
             problem.status, envelope(variant, [item("internal_error", problem.message)]), problem.headers

@@ -6,15 +6,17 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import VendorError
 from ...interface import Call, Reply
-from .envelope import envelope, item, unauthorized
-from .store import CalendarSync, Staff
+from .envelope import errors_body, unauthorized
+from .store import CLEAR, CalendarSync, Staff
 
 if TYPE_CHECKING:
     from . import VcitaVendor
 
+_SYNC_FLAGS = ("should_import", "should_export", "is_private_import", "is_private_export")
+
 
 def _error(vendor: VcitaVendor, code: str, message: str, field: str = "staff") -> VendorError:
-    return VendorError(422, envelope(vendor.settings["error_envelope"], [item(code, message, field)]))
+    return VendorError(422, errors_body(vendor.settings["error_envelope"], code, message, field))
 
 
 def _staff_in_context(vendor: VcitaVendor, call: Call, staff_uid: str) -> Staff:
@@ -23,6 +25,11 @@ def _staff_in_context(vendor: VcitaVendor, call: Call, staff_uid: str) -> Staff:
         raise _error(vendor, "missing", "staff is not exists")
     assert call.auth is not None  # every vcita operation requires a token
     if staff.business_uid != call.auth["business_uid"]:
+        raise unauthorized(context=True)
+    # A staff token authenticates one staff member (vcita's token types table); it acts for that
+    # staff member only, as CalendarSyncsAPI.authorize_action compares the token's user with the
+    # staff's user. App and admin tokens act for the whole business.
+    if call.auth["kind"] == "staff" and call.auth["staff_uid"] != staff.uid:
         raise unauthorized(context=True)
     return staff
 
@@ -40,38 +47,47 @@ def _registered_sync(vendor: VcitaVendor, call: Call) -> CalendarSync:
     return sync
 
 
+def _reply(sync: CalendarSync) -> Reply:
+    return Reply({"success": True, "data": sync.public()})
+
+
 def connect(vendor: VcitaVendor, call: Call) -> Reply:
     sync = _registered_sync(vendor, call)
-    if not sync.enabled:
+    if sync.account is None:
+        # A fresh sync (disabled, no account): connect binds the account and enables it.
+        sync.account = call.body["calendar_sync"]["account"]
+        sync.enabled = True
+    elif not sync.enabled:
+        # "disabled" applies only once provider and account already match.
         raise _error(vendor, "invalid", "staff account is disabled")
-    sync.account = call.body["calendar_sync"]["account"]
-    return Reply({"success": True, "data": sync.public()})
+    return _reply(sync)
 
 
 def disconnect(vendor: VcitaVendor, call: Call) -> Reply:
     sync = _registered_sync(vendor, call)
-    sync.provider = None
-    sync.account = None
+    if vendor.settings["disconnect_result"] == CLEAR:
+        sync.provider = None
+        sync.account = None
     sync.enabled = False
-    return Reply({"success": True, "data": sync.public()})
+    return _reply(sync)
 
 
 def disable(vendor: VcitaVendor, call: Call) -> Reply:
     sync = _registered_sync(vendor, call)
+    if sync.account is None:
+        # The verified disable workflow runs on a freshly created sync and gets the account bound.
+        sync.account = call.body["calendar_sync"]["account"]
     sync.enabled = False
-    return Reply({"success": True, "data": sync.public()})
+    return _reply(sync)
 
 
 def create_calendar_sync(vendor: VcitaVendor, call: Call) -> Reply:
     body: dict[str, Any] = call.body
     staff = _staff_in_context(vendor, call, body["staff_uid"])
-    flags = {
-        key: body[key]
-        for key in ("should_import", "should_export", "is_private_import", "is_private_export")
-        if key in body
-    }
+    flags = {key: body[key] for key in _SYNC_FLAGS if key in body}
     sync = vendor.store.create_sync(staff.uid, body["provider"], **flags)
     if "app_code_name" in body:
         sync.app_code_name = body["app_code_name"]
     sync.account = body.get("account")
-    return Reply({"status": "OK", "data": sync.public()})
+    # vcita's workflows read the new sync's uid at the top level ($.uid): no envelope.
+    return Reply(sync.public())

@@ -75,7 +75,11 @@ def provider_states(vendor: VcitaVendor) -> dict[str, ProviderState]:
             {
                 "provider": Param("string", default="google_v3", enum=tuple(PROVIDER_APP_CODES)),
                 "account": Param("string", description="the bound account; unbound when absent", nullable=True),
-                "enabled": Param("boolean", default=True),
+                "enabled": Param(
+                    "boolean",
+                    default=True,
+                    description="false with no account is how POST /platform/v1/scheduling/calendar_syncs leaves it",
+                ),
                 "staff_uid": Param("string", description="use this staff member; a new business and staff otherwise"),
             },
             lambda params: _calendar_sync(vendor, params),

@@ -8,6 +8,10 @@ from typing import Any
 
 PROVIDER_APP_CODES = {"google_v3": "googlewaysync", "outlook_v1.0": "outlookwaysync"}
 
+# What disconnect does to provider and account (setting ``disconnect_result``).
+CLEAR = "clear"  # seed 004's expected response: both null
+KEEP = "keep"  # the legacy swagger's example: both kept
+
 
 def new_uid() -> str:
     """A vcita-style uid: 16 lowercase hex characters (e.g. ``f67acee343b4a38b``)."""
@@ -33,24 +37,33 @@ class CalendarSync:
     staff_uid: str
     provider: str | None
     account: str | None = None
-    enabled: bool = True
+    # vcita creates a sync disabled and unbound; the first connect binds and enables it.
+    enabled: bool = False
     app_code_name: str | None = None
     should_import: bool = True
     should_export: bool = False
-    is_external_app: bool = False
+    # The calendar_syncs endpoint creates a CalendarSync::ExternalAppSync.
+    is_external_app: bool = True
     is_private_import: bool = False
     is_private_export: bool = False
     is_staff_disable_ics: bool = False
     is_business_disable_ics: bool = False
 
     def public(self) -> dict[str, Any]:
-        """The five fields seed 004 shows, as the API answers them."""
+        """The twelve fields of vcita's swagger examples and verified connect workflow."""
         return {
             "uid": self.uid,
             "staff_uid": self.staff_uid,
             "provider": self.provider,
             "account": self.account,
             "enabled": self.enabled,
+            "should_import": self.should_import,
+            "should_export": self.should_export,
+            "is_external_app": self.is_external_app,
+            "is_private_import": self.is_private_import,
+            "is_private_export": self.is_private_export,
+            "is_staff_disable_ics": self.is_staff_disable_ics,
+            "is_business_disable_ics": self.is_business_disable_ics,
         }
 
     @property
