@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..specs import load_spec, spec_dir
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# Methods that change nothing by HTTP's own definition; what an operation the spec does not mark
+# may do is judged by them.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CHANGES_STATE = "x-changes-state"
 
 
 class UnknownApi(LookupError):
@@ -44,6 +49,30 @@ class Operation:
     template: str
     operation_id: str | None
     security: tuple[dict[str, list[str]], ...]
+    changes_state: bool
+
+
+def operation_changes_state(method: str, definition: Mapping[str, Any]) -> bool:
+    """Whether calling an operation may change state on the server.
+
+    Every operation of a vendor spec says so with ``x-changes-state`` (a GET that stores a
+    credential, a POST that only reads); an operation that does not (the control plane's) is
+    judged by its method: everything but GET, HEAD and OPTIONS may change state.
+    """
+    declared = definition.get(CHANGES_STATE)
+    if isinstance(declared, bool):
+        return declared
+    return method.upper() not in SAFE_METHODS
+
+
+def changes_state(api: str, method: str, path: str) -> bool:
+    """Whether ``method`` + concrete ``path`` of ``api`` may change state (see :func:`operation_changes_state`).
+
+    A request that matches no operation (a method or path the spec does not list) may do
+    anything as far as the spec tells, so it counts as changing state.
+    """
+    operation = find_operation(api, method, path)
+    return operation.changes_state if operation is not None else True
 
 
 def _template_regex(template: str) -> re.Pattern[str]:
@@ -66,7 +95,14 @@ def find_operation(api: str, method: str, path: str) -> Operation | None:
         return None
     _, template, operation = min(candidates, key=lambda entry: entry[0])
     security = operation.get("security", spec.get("security", []))
-    return Operation(api, method.upper(), template, operation.get("operationId"), tuple(security or ()))
+    return Operation(
+        api,
+        method.upper(),
+        template,
+        operation.get("operationId"),
+        tuple(security or ()),
+        operation_changes_state(method, operation),
+    )
 
 
 def api_for_endpoint(endpoint: str) -> str | None:

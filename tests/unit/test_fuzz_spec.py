@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from mockserver.fuzz.auth import Placement, assign, placement
+from mockserver.fuzz.endpoints import Endpoint, Prepared
 from mockserver.fuzz.profiles import CI, DEEP, PROFILES
 from mockserver.fuzz.runner import build_config, describe_switch
 from mockserver.fuzz.setups import SETUPS, Credential, Known
 from mockserver.fuzz.spec import InvalidSwitch, check_switches, header_parameters, operations
-from mockserver.fuzz.targets import Endpoint, Prepared, changes_state
 from mockserver.specs import load_spec
 
 KNOWN_CHECKS = {
@@ -192,6 +192,17 @@ def test_build_config_leaves_out_known_values_the_target_does_not_have() -> None
     assert "operations" not in config
 
 
+def test_build_config_sends_only_listed_methods_when_asked() -> None:
+    endpoint = Endpoint("vcita", "https://api.vcita.biz", Prepared())
+
+    config = build_config(spec_with({"operationId": "x"}), endpoint, CI, listed_methods_only=True)
+
+    # Schemathesis' coverage phase probes every path with the methods its spec does not list;
+    # an empty list turns that off (phases.coverage.unexpected-methods).
+    assert config["phases"]["coverage"] == {"unexpected-methods": []}
+    assert "coverage" not in build_config(spec_with({"operationId": "x"}), endpoint, CI)["phases"]
+
+
 def test_profiles() -> None:
     assert set(PROFILES) == {"ci", "deep"}
     assert CI.seed is not None
@@ -200,21 +211,6 @@ def test_profiles() -> None:
     changed = CI.with_overrides(max_examples=3, seed=9)
     assert (changed.max_examples, changed.seed, changed.name) == (3, 9, "ci")
     assert CI.with_overrides() == CI
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "destructive"),
-    [
-        ("get", "/v2/calendars", False),
-        ("post", "/api/v1/calendar/authenticate/", False),
-        ("post", "/v2/calendars/{calendar}/disconnect", True),
-        ("put", "/business/scheduling/v1/external_calendar_items/connect", True),
-        ("delete", "/api/v1/calendar/user/", True),
-    ],
-)
-def test_changes_state_follows_the_harness_rule(method: str, path: str, destructive: bool) -> None:
-    [operation] = operations({"paths": {path: {method: {"operationId": "x"}}}})
-    assert changes_state(operation) is destructive
 
 
 def test_the_fuzz_command_registers_without_loading_schemathesis() -> None:
