@@ -299,6 +299,30 @@ def test_real_target_guards_destructive_steps_and_masks_tokens(tmp_path: Path) -
     assert MASK in rendered
 
 
+def test_a_saved_url_is_judged_by_the_operation_it_calls(tmp_path: Path) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={})
+
+    base = "http://127.0.0.1:9/calcom"
+    target, client = _real(handler, {"K": "cal_test_123456"}, calcom={"url": base, "tokens": {"api_key": "K"}})
+    # Saved URLs (a Location, an authUrl) name their operation only once filled in.
+    expect = {"status": 200, "schema": False}
+    check = {"id": "check", "method": "GET", "path": "{{check_url}}", "token": "api_key", "expect": expect}
+    save = {"id": "save", "method": "GET", "path": "{{save_url}}", "expect": expect}
+    variables = {
+        "check_url": f"{base}/v2/calendars/google/check",
+        "save_url": f"{base}/v2/calendars/google/save?state=s&code=c",
+    }
+    path = step_file(tmp_path, [check, save], "calcom", variables=variables)
+
+    with pytest.raises(SkipFile, match=r"step 'save' \(GET \{\{save_url\}\}\) changes state on real target"):
+        run_step_file(load_step_file(path), target, client=client)
+    assert [str(request.url) for request in seen] == [f"{base}/v2/calendars/google/check"]
+
+
 def test_real_target_retries_429_after_retry_after(tmp_path: Path) -> None:
     answers = [
         httpx.Response(429, headers={"Retry-After": "2"}, json={"error": "Too many requests"}),
