@@ -13,7 +13,7 @@ from mockserver.fuzz.endpoints import Endpoint, Prepared
 from mockserver.fuzz.profiles import CI, DEEP, PROFILES
 from mockserver.fuzz.runner import build_config, describe_switch
 from mockserver.fuzz.setups import SETUPS, Credential, Known
-from mockserver.fuzz.spec import InvalidSwitch, check_switches, header_parameters, operations
+from mockserver.fuzz.spec import InvalidSwitch, check_switches, header_parameters, links, operations
 from mockserver.specs import load_spec
 
 KNOWN_CHECKS = {
@@ -201,6 +201,25 @@ def test_build_config_sends_only_listed_methods_when_asked() -> None:
     # an empty list turns that off (phases.coverage.unexpected-methods).
     assert config["phases"]["coverage"] == {"unexpected-methods": []}
     assert "coverage" not in build_config(spec_with({"operationId": "x"}), endpoint, CI)["phases"]
+
+
+def test_links_are_read_by_operation_id() -> None:
+    assert ("calendar_authenticate_create", "calendar_user_retrieve") in links(load_spec("recall.yaml"))
+    assert ("AssignAgentCalcomAccount", "GetAgentCalcomInfo") in links(load_spec("ravan.yaml"))
+
+
+def test_the_stateful_phase_is_off_when_no_link_joins_two_operations_that_run() -> None:
+    spec = load_spec("recall.yaml")
+    endpoint = Endpoint("recall", "https://us-east-1.recall.ai", Prepared())
+    writes = {"calendar_authenticate_create", "calendar_user_update", "calendar_user_destroy"}
+
+    # Authenticate links to every other operation; left out, no link is left to walk.
+    without_links = build_config(spec, endpoint, CI, left_out=dict.fromkeys(writes, "changes state"))
+    with_links = build_config(spec, endpoint, CI, left_out={"calendar_user_destroy": "changes state"})
+
+    assert without_links["phases"]["stateful"]["enabled"] is False
+    assert "enabled" not in with_links["phases"]["stateful"]
+    assert "enabled" not in build_config(spec, endpoint, CI)["phases"]["stateful"]
 
 
 def test_profiles() -> None:
