@@ -34,8 +34,6 @@ from ..harness.targets import (
 )
 from .setups import FuzzSetup
 
-ASGI_HOST = "http://testserver"
-
 
 class TargetError(RuntimeError):
     """A target that cannot be used for this run (unknown name, unreachable, not prepared)."""
@@ -149,12 +147,11 @@ def served_apis(target: Target) -> list[str]:
 def open_endpoint(target: Target, setup: FuzzSetup) -> Iterator[Endpoint]:
     """The prepared :class:`Endpoint` for ``setup``'s API on ``target``."""
     if target.kind == "fake":
-        from ..app import build_app
-
-        app = build_app(validate_responses=True)
-        if not setup.fake_only and setup.api not in app.apis:
+        # Fakes of its own for each API: runs cannot disturb each other or the target's state.
+        fresh = InProcessTarget(target.name)
+        if not setup.fake_only and setup.api not in fresh.served_apis():
             raise TargetError(f"{setup.api} is not served by the fakes")
-        yield Endpoint(setup.api, ASGI_HOST + setup.prefix, prepare_with_admin(setup, app.admin), app=app)
+        yield Endpoint(setup.api, fresh.base + setup.prefix, prepare_with_admin(setup, fresh.admin), app=fresh.app)
     elif isinstance(target, ControlPlaneTarget):
         if not setup.fake_only and setup.api not in served_apis(target):
             raise TargetError(f"{setup.api} is not served at {target.base}")
