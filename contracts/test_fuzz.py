@@ -15,8 +15,8 @@ import os
 
 import pytest
 
-from mockserver.fuzz import PROFILES, SETUPS, fuzzable_apis, run_api
-from mockserver.fuzz.targets import FuzzTarget, TargetError, from_contract_target
+from mockserver.fuzz import PROFILES, SETUPS, TargetError, fuzzable_apis, run_api
+from mockserver.fuzz.endpoints import skip_reason
 from mockserver.harness import RunOptions, Target
 from mockserver.vendors import ALL_VENDORS
 
@@ -25,22 +25,22 @@ PROFILE_VARIABLE = "MOCKSERVER_FUZZ_PROFILE"
 
 
 @pytest.fixture(scope="module")
-def fuzz_target(contract_target: Target) -> FuzzTarget:
-    """The contract target, as the fuzz runner drives it."""
-    if getattr(contract_target, "shared", False):
+def fuzz_target(contract_target: Target) -> Target:
+    """The contract target, unless several workers share it."""
+    if contract_target.shared:
         pytest.skip(
             f"fuzzing resets the API it runs on; not run while several workers share target {contract_target.name!r}"
         )
-    return from_contract_target(contract_target)
+    return contract_target
 
 
 @pytest.mark.parametrize("api", APIS)
 def test_schemathesis(
-    api: str, fuzz_target: FuzzTarget, contract_run_options: RunOptions, request: pytest.FixtureRequest
+    api: str, fuzz_target: Target, contract_run_options: RunOptions, request: pytest.FixtureRequest
 ) -> None:
     setup = SETUPS.get(api)
     assert setup is not None, f"{api} is served but has no fuzz set-up in mockserver/fuzz/setups.py"
-    reason = fuzz_target.skip_reason(setup)
+    reason = skip_reason(fuzz_target, setup)
     if reason is not None:
         pytest.skip(reason)
     name = os.environ.get(PROFILE_VARIABLE, "ci")

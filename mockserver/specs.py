@@ -89,11 +89,26 @@ class Operation:
 
     @property
     def changes_state(self) -> bool:
-        """Whether calling it writes (``x-changes-state``; by default: any method but GET/HEAD/OPTIONS)."""
-        declared = self.definition.get("x-changes-state")
-        if isinstance(declared, bool):
-            return declared
-        return self.method not in ("get", "head", "options")
+        """Whether calling it may change state on the server (see :func:`operation_changes_state`)."""
+        return operation_changes_state(self.method, self.definition)
+
+
+CHANGES_STATE = "x-changes-state"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Methods that change nothing by HTTP's own definition."""
+
+
+def operation_changes_state(method: str, definition: Mapping[str, Any]) -> bool:
+    """Whether calling an operation may change state on the server.
+
+    Every operation of a vendor spec says so with ``x-changes-state`` (a GET that stores a
+    credential, a POST that only reads); an operation that does not (the control plane's) is
+    judged by its method: everything but GET, HEAD and OPTIONS may change state.
+    """
+    declared = definition.get(CHANGES_STATE)
+    if isinstance(declared, bool):
+        return declared
+    return method.upper() not in SAFE_METHODS
 
 
 def operations(spec: Mapping[str, Any]) -> Iterator[Operation]:

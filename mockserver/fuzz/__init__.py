@@ -1,7 +1,8 @@
 """Property-based contract runs: Schemathesis over every bundled spec, against a fake or a real target.
 
-* :func:`run_api` prepares one API on a target (provider states and tokens on a fake, environment
-  variables on a real target) and runs every Schemathesis phase and default check over it.
+* :func:`run_api` prepares one API on a target (a :class:`mockserver.harness.Target`: provider
+  states and tokens on a fake, environment variables on a real target) and runs every
+  Schemathesis phase and default check over it.
 * :func:`run_endpoint` does the same for any spec and ASGI app or base URL.
 * :data:`PROFILES`: ``ci`` (bounded, fixed seed) and ``deep``.
 * ``mockserver fuzz`` (:mod:`mockserver.fuzz.cli`) and ``contracts/test_fuzz.py`` run it.
@@ -25,13 +26,8 @@ _EXPORTS = {
     "run_endpoint": "runner",
     "SETUPS": "setups",
     "FuzzSetup": "setups",
-    "FakeTarget": "targets",
-    "FuzzTarget": "targets",
-    "RealTarget": "targets",
-    "ServerTarget": "targets",
-    "TargetError": "targets",
-    "from_contract_target": "targets",
-    "resolve_target": "targets",
+    "TargetError": "endpoints",
+    "resolve_target": "endpoints",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..harness.targets import Target
+    from .profiles import Profile
 
 EPILOG = """\
 examples:
@@ -79,10 +83,8 @@ def run_command(args: argparse.Namespace) -> int:
     from .profiles import PROFILES
 
     try:
-        from .report import junit_xml, summary_table
-        from .runner import fuzzable_apis, run_api
-        from .setups import SETUPS
-        from .targets import TargetError, resolve_target
+        from . import runner  # noqa: F401 - Schemathesis arrives with the harness extra
+        from .endpoints import TargetError, resolve_target
     except ImportError as exc:
         print(f"mockserver fuzz needs the harness extra (pip install 'mockserver[harness]'): {exc}", file=sys.stderr)
         return 2
@@ -96,6 +98,18 @@ def run_command(args: argparse.Namespace) -> int:
     except TargetError as exc:
         print(f"mockserver fuzz: {exc}", file=sys.stderr)
         return 2
+    try:
+        return _run(args, target, profile)
+    finally:
+        target.close()
+
+
+def _run(args: argparse.Namespace, target: Target, profile: Profile) -> int:
+    from .endpoints import TargetError, served_apis, skip_reason
+    from .report import junit_xml, summary_table
+    from .runner import fuzzable_apis, run_api
+    from .setups import SETUPS
+
     if args.api:
         unknown = [api for api in args.api if api not in SETUPS]
         if unknown:
@@ -104,7 +118,7 @@ def run_command(args: argparse.Namespace) -> int:
         apis = list(dict.fromkeys(args.api))
     else:
         try:
-            apis = fuzzable_apis(target.served_apis())
+            apis = fuzzable_apis(served_apis(target))
         except TargetError as exc:
             print(f"mockserver fuzz: {exc}", file=sys.stderr)
             return 2
@@ -117,7 +131,7 @@ def run_command(args: argparse.Namespace) -> int:
             print(f"== {api}: NOT FUZZED (no fuzz set-up for it)", flush=True)
             uncovered.append(api)
             continue
-        reason = target.skip_reason(setup)
+        reason = skip_reason(target, setup)
         if reason is not None:
             print(f"== {api}: skipped ({reason})", flush=True)
             continue

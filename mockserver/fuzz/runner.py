@@ -12,14 +12,15 @@ from typing import Any
 import schemathesis
 from schemathesis.engine import from_schema
 
-from ..specs import load_spec
+from ..harness.targets import Target
+from ..specs import load_spec, operation_changes_state
 from . import auth
 from .collect import Collector
+from .endpoints import Endpoint, TargetError, open_endpoint
 from .profiles import Profile
 from .report import ApiReport
 from .setups import SETUPS, Known
-from .spec import check_switches, operations
-from .targets import Endpoint, FuzzTarget, TargetError, changes_state
+from .spec import check_switches, links, operations
 
 
 def fuzzable_apis(served: list[str]) -> list[str]:
@@ -33,8 +34,14 @@ def build_config(
     profile: Profile,
     known: tuple[Known, ...] = (),
     left_out: Mapping[str, str] | None = None,
+    listed_methods_only: bool = False,
 ) -> dict[str, Any]:
-    """The Schemathesis configuration (in ``schemathesis.toml`` form) for one run."""
+    """The Schemathesis configuration (in ``schemathesis.toml`` form) for one run.
+
+    Args:
+        listed_methods_only: send no method the spec does not list for a path (the coverage
+            phase otherwise probes each path with the others, expecting 405s).
+    """
     config: dict[str, Any] = {
         "base-url": endpoint.base_url,
         "continue-on-failure": True,
@@ -50,6 +57,11 @@ def build_config(
         },
         "phases": {"stateful": {"max-steps": profile.stateful_steps}},
     }
+    if listed_methods_only:
+        config["phases"]["coverage"] = {"unexpected-methods": []}
+    if left_out and not any(start not in left_out and end not in left_out for start, end in links(spec)):
+        # Schemathesis counts a stateful phase whose every link is filtered out as an error.
+        config["phases"]["stateful"]["enabled"] = False
     if profile.seed is not None:
         config["seed"] = profile.seed
     entries: list[dict[str, Any]] = [
@@ -84,6 +96,7 @@ def run_endpoint(
     known: tuple[Known, ...] = (),
     left_out: Mapping[str, str] | None = None,
     target_name: str = "fake",
+    listed_methods_only: bool = False,
 ) -> ApiReport:
     """Run Schemathesis over ``spec`` at ``endpoint`` and report what it found.
 
@@ -95,6 +108,7 @@ def run_endpoint(
         known: values that exist on the target, offered to the generator.
         left_out: operationId -> why it is not called at all on this target.
         target_name: shown in the report.
+        listed_methods_only: send only the methods the spec lists (a real target).
     """
     left_out = dict(left_out or {})
     report = ApiReport(api=endpoint.api, target=target_name, profile=profile.name, seed=profile.seed)
@@ -110,7 +124,9 @@ def run_endpoint(
     if not report.operations:
         report.skipped = "every operation is left out on this target"
         return report
-    config = schemathesis.Config.from_dict(build_config(spec, endpoint, profile, known, left_out))
+    config = schemathesis.Config.from_dict(
+        build_config(spec, endpoint, profile, known, left_out, listed_methods_only=listed_methods_only)
+    )
     schema = schemathesis.openapi.from_dict(dict(spec), config=config)
     if endpoint.app is not None:
         schema.app = endpoint.app
@@ -148,8 +164,11 @@ def describe_switch(config: Mapping[str, Any]) -> str:
     return str(dict(config))
 
 
-def run_api(api: str, target: FuzzTarget, profile: Profile, *, allow_destructive: bool = False) -> ApiReport:
+def run_api(api: str, target: Target, profile: Profile, *, allow_destructive: bool = False) -> ApiReport:
     """Prepare ``api`` on ``target`` (provider states, tokens) and fuzz it.
+
+    On a real target only the methods the spec lists are sent, and, without
+    ``allow_destructive``, no operation whose spec says it changes state (``x-changes-state``).
 
     Args:
         api: a name in :data:`~mockserver.fuzz.setups.SETUPS`.
@@ -164,14 +183,14 @@ def run_api(api: str, target: FuzzTarget, profile: Profile, *, allow_destructive
     if setup is None:
         raise TargetError(f"no fuzz set-up for {api!r}; known: {', '.join(SETUPS)}")
     spec = load_spec(setup.spec_file)
-    with target.endpoint(setup) as endpoint:
+    with open_endpoint(target, setup) as endpoint:
         assignment = auth.assign(spec, setup.credentials, endpoint.prepared.tokens)
         left_out = {
             operation_id: f"no {role} token on this target" for operation_id, role in assignment.missing.items()
         }
         if target.is_real and not allow_destructive:
             for operation in operations(spec):
-                if changes_state(operation):
+                if operation_changes_state(operation.method, operation.definition):
                     left_out.setdefault(operation.operation_id, "changes state; needs --allow-destructive")
         return run_endpoint(
             spec,
@@ -181,4 +200,5 @@ def run_api(api: str, target: FuzzTarget, profile: Profile, *, allow_destructive
             known=setup.known,
             left_out=left_out,
             target_name=target.name,
+            listed_methods_only=target.is_real,
         )

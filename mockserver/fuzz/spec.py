@@ -42,6 +42,18 @@ class InvalidSwitch(ValueError):
     """An ``x-fuzz-checks`` entry the runner cannot use."""
 
 
+def links(spec: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every OpenAPI link by operationId: ``(from, to)``."""
+    found = []
+    for operation in operations(spec):
+        for response in (operation.definition.get("responses") or {}).values():
+            for link in (resolve_ref(spec, response).get("links") or {}).values():
+                target = resolve_ref(spec, link).get("operationId")
+                if target:
+                    found.append((operation.operation_id, str(target)))
+    return found
+
+
 def header_parameters(spec: Mapping[str, Any], operation: Operation) -> set[str]:
     """The lower-cased names of the header parameters an operation declares (path-level too)."""
     item = (spec.get("paths") or {}).get(operation.path) or {}

@@ -1,4 +1,5 @@
-"""The bundled specs as the harness asks about them: which operation a step calls, and its auth."""
+"""The bundled specs as the harness asks about them: which operation a step calls, its auth, and
+whether it may change state on a real target."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ from typing import Any
 
 from ..specs import Routes, UnknownApi, bundled_spec, known_apis, security_schemes
 
-__all__ = ["Operation", "UnknownApi", "api_for_endpoint", "find_operation", "known_apis", "security_scheme", "spec_for"]
+__all__ = [
+    "Operation",
+    "UnknownApi",
+    "api_for_endpoint",
+    "changes_state",
+    "find_operation",
+    "known_apis",
+    "security_scheme",
+    "spec_for",
+]
 
 
 @functools.cache
@@ -35,6 +45,7 @@ class Operation:
     template: str
     operation_id: str | None
     security: tuple[dict[str, list[str]], ...]
+    changes_state: bool
 
 
 def find_operation(api: str, method: str, path: str) -> Operation | None:
@@ -44,7 +55,17 @@ def find_operation(api: str, method: str, path: str) -> Operation | None:
         return None
     operation_id = found.definition.get("operationId")
     security = tuple(dict(requirement) for requirement in found.security)
-    return Operation(api, method.upper(), found.path, operation_id, security)
+    return Operation(api, method.upper(), found.path, operation_id, security, found.changes_state)
+
+
+def changes_state(api: str, method: str, path: str) -> bool:
+    """Whether ``method`` + concrete ``path`` of ``api`` may change state.
+
+    A request that matches no operation (a method or path the spec does not list) may do
+    anything as far as the spec tells, so it counts as changing state.
+    """
+    operation = find_operation(api, method, path)
+    return operation.changes_state if operation is not None else True
 
 
 def api_for_endpoint(endpoint: str) -> str | None:

@@ -6,13 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Methods that change nothing on the server; every other method may.
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Words in a POST path that mark a call which only reads or mints a credential; any other POST
-# is taken to change state (create, connect, disconnect...).
-READ_ONLY_POST_WORDS = frozenset(
-    {"authenticate", "auth", "token", "tokens", "login", "search", "find", "query", "lookup", "check", "count"}
-)
+from . import apis
 
 
 @dataclass(frozen=True)
@@ -82,17 +76,20 @@ class Step:
     destructive: bool | None = None
     always: bool = False  # a ``finally`` step
 
-    @property
-    def changes_state(self) -> bool:
-        """Whether the step would change state on the server (explicit key, else guessed)."""
+    def changes_state(self, file_api: str, path: str | None = None) -> bool:
+        """Whether the step would change state on the server.
+
+        Its ``destructive`` key when given; else what the spec says of the operation it calls
+        (``x-changes-state``, see :func:`apis.changes_state`).
+
+        Args:
+            file_api: the file's API, for a step that names none.
+            path: the concrete path below the API's base URL, once placeholders are filled in
+                (default: the path as written).
+        """
         if self.destructive is not None:
             return self.destructive
-        if self.method in SAFE_METHODS:
-            return False
-        if self.method != "POST":
-            return True
-        segments = [segment for segment in self.path.lower().split("?")[0].split("/") if segment]
-        return not segments or segments[-1] not in READ_ONLY_POST_WORDS
+        return apis.changes_state(self.api or file_api, self.method, self.path if path is None else path)
 
 
 @dataclass(frozen=True)
@@ -125,4 +122,4 @@ class StepFile:
     @property
     def has_destructive_steps(self) -> bool:
         """Whether any step would change state on the server."""
-        return any(step.changes_state for step in (*self.steps, *self.finally_steps))
+        return any(step.changes_state(self.api) for step in (*self.steps, *self.finally_steps))

@@ -141,18 +141,21 @@ class FileRun:
         if not any(existing.lower() == "authorization" for existing in headers):
             headers["Authorization"] = credential
 
-    def _build(self, step: Step, api: str) -> httpx.Request:
+    def _url(self, step: Step, api: str) -> tuple[str, str]:
+        """The step's URL and its path below the API's base URL, placeholders filled in."""
         path = str(render(step.path, self.scope))
+        base = self.target.base_url(api)
+        if not path.startswith(("http://", "https://")):
+            return base + path, path
+        # A URL a response handed out (a Location, an authUrl): allowed below the API's base only.
+        if path != base and not path.startswith(base + "/"):
+            raise RequestError(f"path {path!r} is outside the target's base URL for {api} ({base})")
+        return path, path[len(base) :]
+
+    def _build(self, step: Step, api: str) -> httpx.Request:
+        url, path = self._url(step, api)
         headers = {str(k): str(v) for k, v in render(step.headers, self.scope).items()}
         query = render(step.query, self.scope)
-        base = self.target.base_url(api)
-        if path.startswith(("http://", "https://")):
-            # A URL a response handed out (a Location, an authUrl): allowed below the API's base only.
-            if path != base and not path.startswith(base + "/"):
-                raise RequestError(f"path {path!r} is outside the target's base URL for {api} ({base})")
-            url, path = path, path[len(base) :]
-        else:
-            url = base + path
         if step.token is not None:
             self._token(step, api, path, headers, query)
         content: bytes | None = None
@@ -270,7 +273,16 @@ class FileRun:
 
     # -- the whole file -----------------------------------------------------------------------
     def _guarded(self, step: Step) -> bool:
-        return self.target.is_real and not self.options.allow_destructive and step.changes_state
+        if not self.target.is_real or self.options.allow_destructive:
+            return False
+        api = step.api or self.step_file.api
+        try:
+            # Judged by the operation the step will call: a saved URL (a consent or save link)
+            # names it only once filled in.
+            _, path = self._url(step, api)
+        except (UndefinedVariable, RequestError):
+            return step.changes_state(self.step_file.api)
+        return step.changes_state(self.step_file.api, path)
 
     def run(self) -> FileReport:
         try:

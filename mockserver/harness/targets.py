@@ -1,7 +1,9 @@
-"""Where step files run: the in-process fakes, a running ``mockserver serve``, or real endpoints.
+"""Where contract step files and fuzz runs go: the in-process fakes, a running ``mockserver serve``, or real endpoints.
 
 Targets are described in ``contracts/targets.yaml`` (see contracts/FORMAT.md); ``--target`` picks
-one by name, or takes the URL of a running ``mockserver serve`` directly.
+one by name, or takes the URL of a running ``mockserver serve`` directly. This is the one target
+model: the step runner and the fuzz runner (:mod:`mockserver.fuzz.endpoints`) both use it. It
+reaches a fake only through the :class:`~mockserver.admin.Admin` interface.
 """
 
 from __future__ import annotations
@@ -227,10 +229,12 @@ def _changes_shared_state(step_file: StepFile) -> bool:
 
 
 class Target(ABC):
-    """Somewhere step files run. ``kind`` is ``fake``, ``url`` or ``real``."""
+    """Somewhere step files and fuzz runs go. ``kind`` is ``fake``, ``url`` or ``real``."""
 
     name: str
     kind: str
+    shared: bool = False
+    """Other runs use the same server at the same time (pytest-xdist against one URL)."""
 
     def __init__(self, name: str, auth: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self.name = name
@@ -244,6 +248,10 @@ class Target(ABC):
     @abstractmethod
     def base_url(self, api: str) -> str:
         """The base URL of one API on this target (raises :class:`SkipFile` if there is none)."""
+
+    @abstractmethod
+    def served_apis(self) -> list[str]:
+        """The vendor APIs this target serves (raises :class:`SetupError` when it cannot tell)."""
 
     @abstractmethod
     def prepare(self, step_file: StepFile, scope: Scope) -> dict[str, str]:
@@ -308,6 +316,12 @@ class ControlPlaneTarget(Target):
 
     def base_url(self, api: str) -> str:
         return f"{self.base}/__admin" if api == CONTROL_PLANE_API else f"{self.base}/{api}"
+
+    def served_apis(self) -> list[str]:
+        try:
+            return [str(api) for api in self.admin.health()["apis"]]
+        except (AdminError, httpx.HTTPError) as exc:
+            raise SetupError(f"no mockserver answers at {self.base}: {exc}") from None
 
     def variables(self, api: str) -> dict[str, Any]:
         defaults = self.defaults.get(api)
@@ -466,12 +480,38 @@ class RealTarget(Target):
             raise SkipFile(f"target {self.name!r}: environment variable {entry.get('url_env')} is not set")
         return str(url).rstrip("/")
 
+    def served_apis(self) -> list[str]:
+        return list(self.apis)
+
     def variables(self, api: str) -> dict[str, Any]:
         return dict(self.apis.get(api, {}).get("variables") or {})
 
-    def _value(self, value: Any, label: str) -> Any:
+    def tokens(self, api: str) -> tuple[dict[str, str], dict[str, str]]:
+        """The API's tokens by name as the environment holds them, and the missing ones (name -> variable)."""
+        found: dict[str, str] = {}
+        missing: dict[str, str] = {}
+        for name, variable in (self._api(api).get("tokens") or {}).items():
+            value = self.environ.get(variable)
+            if value is None:
+                missing[name] = variable
+            else:
+                found[name] = value
+        return found, missing
+
+    def given_values(self, api: str, state: str) -> Mapping[str, Any] | None:
+        """What ``targets.yaml`` gives for a provider state's result, as written (see :meth:`resolve`)."""
+        values = (self._api(api).get("given") or {}).get(state)
+        return values if isinstance(values, Mapping) else None
+
+    def resolve(self, value: Any, label: str) -> Any:
+        """A ``given`` value with its environment references read: ``{env: NAME, type: integer}``,
+        lists of them, or literals.
+
+        Raises:
+            SkipFile: a variable is unset, or not of its type (``label`` says where it was wanted).
+        """
         if isinstance(value, list):
-            return [self._value(item, label) for item in value]
+            return [self.resolve(item, label) for item in value]
         if isinstance(value, Mapping) and "env" in value:
             found = self.environ.get(value["env"])
             if found is None:
@@ -488,23 +528,20 @@ class RealTarget(Target):
         for api in step_file.apis:
             self.base_url(api)
         for entry in step_file.given:
-            values = (self._api(entry.api).get("given") or {}).get(entry.state)
+            values = self.given_values(entry.api, entry.state)
             if values is None:
                 raise SkipFile(
                     f"target {self.name!r} cannot satisfy given {entry.name!r} ({entry.api}/{entry.state}): "
                     "targets.yaml holds no values for it"
                 )
             label = f"given {entry.name!r} ({entry.api}/{entry.state})"
-            scope.add_given(entry.name, {key: self._value(value, label) for key, value in values.items()})
+            scope.add_given(entry.name, {key: self.resolve(value, label) for key, value in values.items()})
         tokens: dict[str, str] = {}
         missing: dict[str, str] = {}
         for api in step_file.apis:
-            for token_name, variable in (self.apis[api].get("tokens") or {}).items():
-                value = self.environ.get(variable)
-                if value is None:
-                    missing.setdefault(token_name, variable)
-                else:
-                    tokens.setdefault(token_name, value)
+            found, absent = self.tokens(api)
+            tokens = {**found, **tokens}
+            missing = {**absent, **missing}
         for step in (*step_file.steps, *step_file.finally_steps):
             if step.token is not None and step.token.name in missing and step.token.name not in tokens:
                 raise SkipFile(

@@ -35,8 +35,8 @@ from support.vendors import vendor_classes
 from mockserver.admin import InProcessAdmin
 from mockserver.app import FakesApp, build_app
 from mockserver.fastpath import routing
+from mockserver.fuzz.endpoints import prepare_with_admin
 from mockserver.fuzz.setups import setup_from_spec
-from mockserver.fuzz.targets import prepare_with_admin
 from mockserver.interface import Call, Reply, Vendor
 from mockserver.runtime import Runtime
 from mockserver.specs import load_spec, operations, security_schemes

@@ -10,7 +10,7 @@ import pytest
 from mockserver.app import build_app
 from mockserver.cli import build_parser
 from mockserver.fuzz import PROFILES, fuzzable_apis, run_api
-from mockserver.fuzz.targets import FakeTarget, ServerTarget
+from mockserver.harness import InProcessTarget, UrlTarget
 from mockserver.server import ServerThread
 from mockserver.vendors import ALL_VENDORS
 
@@ -29,7 +29,7 @@ CHECKS_THAT_MUST_RUN = {
 
 @pytest.mark.parametrize("api", fuzzable_apis(VENDORS))
 def test_the_ci_profile_passes_against_the_fake(api: str) -> None:
-    report = run_api(api, FakeTarget(), PROFILES["ci"])
+    report = run_api(api, InProcessTarget("fake"), PROFILES["ci"])
 
     assert report.ok, report.format()
     assert report.exercised == len(report.operations), report.format()
@@ -50,7 +50,7 @@ def server() -> Iterator[ServerThread]:
 
 
 def test_a_running_server_is_fuzzed_over_http(server: ServerThread) -> None:
-    target = ServerTarget(server.base_url)
+    target = UrlTarget(server.base_url, server.base_url)
     profile = PROFILES["ci"].with_overrides(max_examples=5)
 
     report = run_api("vcita", target, profile)

@@ -6,10 +6,10 @@ import pytest
 from planted_catalog import CATALOG, SPEC, TOKEN, Planted, RecordsApp
 
 from mockserver.fuzz.auth import Placement
+from mockserver.fuzz.endpoints import Endpoint, Prepared
 from mockserver.fuzz.profiles import Profile
 from mockserver.fuzz.report import ApiReport
 from mockserver.fuzz.runner import run_endpoint
-from mockserver.fuzz.targets import Endpoint, Prepared
 
 PROFILE = Profile(name="planted", max_examples=10, stateful_steps=5, seed=1, database="none")
 CREDENTIALS = {

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from mockserver.fuzz.auth import Placement, assign, placement
+from mockserver.fuzz.endpoints import Endpoint, Prepared
 from mockserver.fuzz.profiles import CI, DEEP, PROFILES
 from mockserver.fuzz.runner import build_config, describe_switch
 from mockserver.fuzz.setups import SETUPS, Credential, Known
-from mockserver.fuzz.spec import InvalidSwitch, check_switches, header_parameters, operations
-from mockserver.fuzz.targets import Endpoint, Prepared, changes_state
+from mockserver.fuzz.spec import InvalidSwitch, check_switches, header_parameters, links, operations
 from mockserver.specs import load_spec
 
 KNOWN_CHECKS = {
@@ -192,6 +192,36 @@ def test_build_config_leaves_out_known_values_the_target_does_not_have() -> None
     assert "operations" not in config
 
 
+def test_build_config_sends_only_listed_methods_when_asked() -> None:
+    endpoint = Endpoint("vcita", "https://api.vcita.biz", Prepared())
+
+    config = build_config(spec_with({"operationId": "x"}), endpoint, CI, listed_methods_only=True)
+
+    # Schemathesis' coverage phase probes every path with the methods its spec does not list;
+    # an empty list turns that off (phases.coverage.unexpected-methods).
+    assert config["phases"]["coverage"] == {"unexpected-methods": []}
+    assert "coverage" not in build_config(spec_with({"operationId": "x"}), endpoint, CI)["phases"]
+
+
+def test_links_are_read_by_operation_id() -> None:
+    assert ("calendar_authenticate_create", "calendar_user_retrieve") in links(load_spec("recall.yaml"))
+    assert ("AssignAgentCalcomAccount", "GetAgentCalcomInfo") in links(load_spec("ravan.yaml"))
+
+
+def test_the_stateful_phase_is_off_when_no_link_joins_two_operations_that_run() -> None:
+    spec = load_spec("recall.yaml")
+    endpoint = Endpoint("recall", "https://us-east-1.recall.ai", Prepared())
+    writes = {"calendar_authenticate_create", "calendar_user_update", "calendar_user_destroy"}
+
+    # Authenticate links to every other operation; left out, no link is left to walk.
+    without_links = build_config(spec, endpoint, CI, left_out=dict.fromkeys(writes, "changes state"))
+    with_links = build_config(spec, endpoint, CI, left_out={"calendar_user_destroy": "changes state"})
+
+    assert without_links["phases"]["stateful"]["enabled"] is False
+    assert "enabled" not in with_links["phases"]["stateful"]
+    assert "enabled" not in build_config(spec, endpoint, CI)["phases"]["stateful"]
+
+
 def test_profiles() -> None:
     assert set(PROFILES) == {"ci", "deep"}
     assert CI.seed is not None
@@ -200,21 +230,6 @@ def test_profiles() -> None:
     changed = CI.with_overrides(max_examples=3, seed=9)
     assert (changed.max_examples, changed.seed, changed.name) == (3, 9, "ci")
     assert CI.with_overrides() == CI
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "destructive"),
-    [
-        ("get", "/v2/calendars", False),
-        ("post", "/api/v1/calendar/authenticate/", False),
-        ("post", "/v2/calendars/{calendar}/disconnect", True),
-        ("put", "/business/scheduling/v1/external_calendar_items/connect", True),
-        ("delete", "/api/v1/calendar/user/", True),
-    ],
-)
-def test_changes_state_follows_the_harness_rule(method: str, path: str, destructive: bool) -> None:
-    [operation] = operations({"paths": {path: {method: {"operationId": "x"}}}})
-    assert changes_state(operation) is destructive
 
 
 def test_the_fuzz_command_registers_without_loading_schemathesis() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from stepfiles import DISCONNECT, ROOT, TARGETS, disconnect_step, step_file, write
 
 from mockserver.harness import (
     InProcessTarget,
@@ -16,10 +17,8 @@ from mockserver.harness import (
     SkipFile,
     StepFailure,
     StepFileError,
-    TargetConfigError,
     load_step_file,
     load_targets,
-    make_target,
     run_step_file,
     step_file_schema,
 )
@@ -30,16 +29,7 @@ from mockserver.harness.speccheck import SpecChecker
 from mockserver.harness.templating import Scope, UndefinedVariable, render
 from mockserver.specs import load_spec
 
-ROOT = Path(__file__).resolve().parents[2]
 SEED_PAGE = ROOT / "contracts" / "vcita" / "disconnect_external_calendar.seed.md"
-TARGETS = ROOT / "contracts" / "targets.yaml"
-DISCONNECT = "/business/scheduling/v1/external_calendar_items/disconnect"
-
-
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 # -- loading ------------------------------------------------------------------------------------
@@ -50,24 +40,24 @@ def test_schema_is_shipped_in_the_package() -> None:
 
 
 def test_seed_page_is_read_as_a_step_file() -> None:
-    step_file = load_step_file(SEED_PAGE)
-    assert step_file.api == "vcita"  # from `endpoint: "PUT /business/..."`
-    assert step_file.name == "Disconnect External Calendar"
-    assert step_file.status == "skip"
-    assert step_file.skip_reason.startswith("Requires CalendarSync record")
-    assert [step.id for step in step_file.steps] == ["connect_calendar", "disconnect_calendar"]
-    assert [step.line for step in step_file.steps] == [29, 48]
-    assert step_file.steps[0].on_fail == "abort"
-    assert step_file.steps[1].token is not None and step_file.steps[1].token.name == "staff"
-    assert step_file.tags == ("calendar", "sync", "external", "scheduling")
+    loaded = load_step_file(SEED_PAGE)
+    assert loaded.api == "vcita"  # from `endpoint: "PUT /business/..."`
+    assert loaded.name == "Disconnect External Calendar"
+    assert loaded.status == "skip"
+    assert loaded.skip_reason.startswith("Requires CalendarSync record")
+    assert [step.id for step in loaded.steps] == ["connect_calendar", "disconnect_calendar"]
+    assert [step.line for step in loaded.steps] == [29, 48]
+    assert loaded.steps[0].on_fail == "abort"
+    assert loaded.steps[1].token is not None and loaded.steps[1].token.name == "staff"
+    assert loaded.tags == ("calendar", "sync", "external", "scheduling")
 
 
 def test_seed_page_runs_once_active(tmp_path: Path) -> None:
     # The seed's `token: staff` and `{{staff_id}}` come from targets.yaml's vcita defaults.
     active = SEED_PAGE.read_text(encoding="utf-8").replace("status: skip", "status: active", 1)
-    step_file = load_step_file(write(tmp_path, "seed.md", active))
+    loaded = load_step_file(write(tmp_path, "seed.md", active))
     defaults = load_targets(TARGETS).defaults
-    report = run_step_file(step_file, InProcessTarget("fake", defaults=defaults))
+    report = run_step_file(loaded, InProcessTarget("fake", defaults=defaults))
     assert [record.outcome for record in report.records] == ["passed", "passed"]
 
 
@@ -115,24 +105,38 @@ def test_skip_needs_a_reason(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "explicit", "destructive"),
+    ("api", "method", "path", "explicit", "destructive"),
     [
-        ("GET", "/v2/calendars", None, False),
-        ("PUT", "/x/disconnect", None, True),
-        ("DELETE", "/api/v1/calendar/user/", None, True),
-        ("POST", "/api/v1/calendar/authenticate/", None, False),
-        ("POST", "/v2/calendars/google/disconnect", None, True),
-        ("POST", "/platform/v1/scheduling/calendar_syncs", None, True),
-        ("PUT", "/x/disconnect", False, False),
-        ("GET", "/x", True, True),
+        # What the spec says of the operation (x-changes-state), whatever the method.
+        # Cal.com's calendar list creates, moves or drops the destination calendar row.
+        ("calcom", "GET", "/v2/calendars", None, True),
+        ("calcom", "GET", "/v2/calendars/google/check", None, False),
+        ("calcom", "GET", "/v2/calendars/google/connect?redir=x", None, True),
+        ("calcom", "GET", "/v2/calendars/{{calendar}}/save", None, True),
+        ("calcom", "POST", "/v2/calendars/google/disconnect", None, True),
+        ("recall", "POST", "/api/v1/calendar/authenticate/", None, True),
+        ("recall", "DELETE", "/api/v1/calendar/user/", None, True),
+        ("vcita", "PUT", DISCONNECT, None, True),
+        ("vcita", "POST", "/platform/v1/scheduling/calendar_syncs", None, True),
+        # A method or path the spec does not list: nothing tells what it does.
+        ("vcita", "GET", "/no/such/path", None, True),
+        ("recall", "GET", "/api/v1/calendar/user/disconnect/", None, True),
+        ("calcom", "DELETE", "/v2/calendars", None, True),
+        ("calcom", "GET", "{{auth_url}}", None, True),
+        # The step's own key wins.
+        ("vcita", "PUT", DISCONNECT, False, False),
+        ("vcita", "GET", "/x", True, True),
     ],
 )
-def test_destructive_guess(method: str, path: str, explicit: bool | None, destructive: bool, tmp_path: Path) -> None:
+def test_what_changes_state(
+    api: str, method: str, path: str, explicit: bool | None, destructive: bool, tmp_path: Path
+) -> None:
     step: dict[str, object] = {"id": "a", "method": method, "path": path, "expect": {"status": 200}}
     if explicit is not None:
         step["destructive"] = explicit
-    loaded = load_step_file(write(tmp_path, "d.yaml", json.dumps({"api": "vcita", "steps": [step]})))
-    assert loaded.steps[0].changes_state is destructive
+    loaded = load_step_file(step_file(tmp_path, [step], api=api))
+    assert loaded.steps[0].changes_state(api) is destructive
+    assert loaded.has_destructive_steps is destructive
 
 
 # -- templating ---------------------------------------------------------------------------------
@@ -242,58 +246,22 @@ def test_spec_checker_reports_json_paths() -> None:
     assert checker.request_errors(no_auth)[0][1].startswith("Security not found")
 
 
-# -- targets ------------------------------------------------------------------------------------
-def test_targets_file_loads_and_unknown_targets_are_refused(tmp_path: Path) -> None:
-    config = load_targets(TARGETS)
-    assert {"fake", "local", "production"} <= set(config.targets)
-    assert config.auth["recall"]["workspaceApiKey"] == "Token {token}"
-    assert config.defaults["vcita"].given[0].name == "sync"
-    with pytest.raises(TargetConfigError, match="unknown target 'nope'"):
-        make_target("nope", config)
-    broken = write(tmp_path, "targets.yaml", "targets:\n  x:\n    kind: cloud\n")
-    with pytest.raises(TargetConfigError, match=r"targets.yaml:3: targets.x.kind: 'cloud' is not one of"):
-        load_targets(broken)
+# -- the runner against real targets -------------------------------------------------------------
+# vcita's spec lists no read; a request it does not describe runs on a real target only when its
+# step says it changes nothing.
+READ = {
+    "id": "read",
+    "method": "GET",
+    "path": "/x",
+    "token": "staff",
+    "destructive": False,
+    "expect": {"status": 200, "schema": False},
+}
 
 
 def _real(handler: Callable[[httpx.Request], httpx.Response], environ: dict[str, str], **apis: dict) -> tuple:
     target = RealTarget("real-test", apis or {"vcita": {"url": "http://127.0.0.1:9/vcita"}}, environ=environ)
     return target, httpx.Client(transport=httpx.MockTransport(handler))
-
-
-def _step_file(tmp_path: Path, steps: list[dict], **extra: object) -> Path:
-    name = f"f{len(list(tmp_path.glob('f*.yaml')))}.yaml"
-    return write(tmp_path, name, json.dumps({"api": "vcita", **extra, "steps": steps}))
-
-
-def _disconnect_step(**changes: object) -> dict[str, object]:
-    step: dict[str, object] = {
-        "id": "disconnect",
-        "method": "PUT",
-        "path": DISCONNECT,
-        "token": "staff",
-        "body": {"staff_uid": "{{staff_uid}}", "calendar_sync": {"provider": "google_v3", "account": "a@b.c"}},
-        "expect": {"status": 200, "schema": False},
-    }
-    step.update(changes)
-    return step
-
-
-def test_real_target_skips_what_it_cannot_satisfy(tmp_path: Path) -> None:
-    def never(request: httpx.Request) -> httpx.Response:
-        raise AssertionError("no request may be sent")
-
-    apis = {"vcita": {"url": "http://127.0.0.1:9/vcita", "tokens": {"staff": "STAFF_TOKEN_X"}}}
-    target, client = _real(never, {}, **apis)
-    given = [{"state": "calendar_sync"}]
-    cases = [
-        (_step_file(tmp_path, [_disconnect_step()], given=given), "cannot satisfy given 'calendar_sync'"),
-        (_step_file(tmp_path, [_disconnect_step()], settings={"rate_limits": True}), "has no control plane"),
-        (_step_file(tmp_path, [_disconnect_step(api="admin")]), "needs a control plane"),
-        (_step_file(tmp_path, [_disconnect_step()]), "environment variable STAFF_TOKEN_X, which is not set"),
-    ]
-    for path, reason in cases:
-        with pytest.raises(SkipFile, match=reason):
-            run_step_file(load_step_file(path), target, client=client)
 
 
 def test_real_target_guards_destructive_steps_and_masks_tokens(tmp_path: Path) -> None:
@@ -312,14 +280,7 @@ def test_real_target_guards_destructive_steps_and_masks_tokens(tmp_path: Path) -
         }
     }
     target, client = _real(handler, environ, **apis)
-    read = {
-        "id": "read",
-        "method": "GET",
-        "path": "/status",
-        "token": "staff",
-        "expect": {"status": 200, "schema": False},
-    }
-    path = _step_file(tmp_path, [read, _disconnect_step()], given=[{"state": "calendar_sync"}])
+    path = step_file(tmp_path, [READ, disconnect_step()], given=[{"state": "calendar_sync"}])
     with pytest.raises(SkipFile) as caught:
         run_step_file(load_step_file(path), target, client=client)
     assert "step 'disconnect' (PUT /business/scheduling/v1/external_calendar_items/disconnect) changes state" in str(
@@ -334,8 +295,8 @@ def test_real_target_guards_destructive_steps_and_masks_tokens(tmp_path: Path) -
     assert report.ok
     assert json.loads(seen[1].content)["staff_uid"] == "s1"
 
-    failing = _step_file(
-        tmp_path, [_disconnect_step(expect={"status": 201, "schema": False})], given=[{"state": "calendar_sync"}]
+    failing = step_file(
+        tmp_path, [disconnect_step(expect={"status": 201, "schema": False})], given=[{"state": "calendar_sync"}]
     )
     with pytest.raises(StepFailure) as failed:
         run_step_file(load_step_file(failing), target, RunOptions(allow_destructive=True), client=client)
@@ -344,6 +305,30 @@ def test_real_target_guards_destructive_steps_and_masks_tokens(tmp_path: Path) -
     assert "staff-secret-token" not in rendered
     assert "issued-secret-value" not in rendered  # a "token" field of a response body
     assert MASK in rendered
+
+
+def test_a_saved_url_is_judged_by_the_operation_it_calls(tmp_path: Path) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={})
+
+    base = "http://127.0.0.1:9/calcom"
+    target, client = _real(handler, {"K": "cal_test_123456"}, calcom={"url": base, "tokens": {"api_key": "K"}})
+    # Saved URLs (a Location, an authUrl) name their operation only once filled in.
+    expect = {"status": 200, "schema": False}
+    check = {"id": "check", "method": "GET", "path": "{{check_url}}", "token": "api_key", "expect": expect}
+    save = {"id": "save", "method": "GET", "path": "{{save_url}}", "expect": expect}
+    variables = {
+        "check_url": f"{base}/v2/calendars/google/check",
+        "save_url": f"{base}/v2/calendars/google/save?state=s&code=c",
+    }
+    path = step_file(tmp_path, [check, save], "calcom", variables=variables)
+
+    with pytest.raises(SkipFile, match=r"step 'save' \(GET \{\{save_url\}\}\) changes state on real target"):
+        run_step_file(load_step_file(path), target, client=client)
+    assert [str(request.url) for request in seen] == [f"{base}/v2/calendars/google/check"]
 
 
 def test_real_target_retries_429_after_retry_after(tmp_path: Path) -> None:
@@ -360,9 +345,8 @@ def test_real_target_retries_429_after_retry_after(tmp_path: Path) -> None:
     target, client = _real(
         handler, {"T": "tok-123456"}, vcita={"url": "http://127.0.0.1:9/vcita", "tokens": {"staff": "T"}}
     )
-    step = {"id": "read", "method": "GET", "path": "/x", "token": "staff", "expect": {"status": 200, "schema": False}}
     report = run_step_file(
-        load_step_file(_step_file(tmp_path, [step])), target, RunOptions(sleep=waits.append), client=client
+        load_step_file(step_file(tmp_path, [READ])), target, RunOptions(sleep=waits.append), client=client
     )
     assert waits == [2.0, 1.0]
     assert report.records[0].note == "retried 2 time(s) after 429 Too Many Requests"
@@ -377,10 +361,9 @@ def test_real_target_gives_up_on_a_long_retry_after(tmp_path: Path) -> None:
     target, client = _real(
         handler, {"T": "tok-123456"}, vcita={"url": "http://127.0.0.1:9/vcita", "tokens": {"staff": "T"}}
     )
-    step = {"id": "read", "method": "GET", "path": "/x", "token": "staff", "expect": {"status": 200, "schema": False}}
     with pytest.raises(StepFailure, match="expected status 200, got 429"):
         run_step_file(
-            load_step_file(_step_file(tmp_path, [step])), target, RunOptions(sleep=waits.append), client=client
+            load_step_file(step_file(tmp_path, [READ])), target, RunOptions(sleep=waits.append), client=client
         )
     assert waits == []
 
@@ -438,11 +421,11 @@ steps:
 def test_url_outside_the_target_is_refused(tmp_path: Path) -> None:
     step = {"id": "away", "method": "GET", "path": "https://example.com/x", "expect": {"status": 200}}
     with pytest.raises(StepFailure, match="outside the target's base URL"):
-        run_step_file(load_step_file(_step_file(tmp_path, [step])), InProcessTarget("fake"))
+        run_step_file(load_step_file(step_file(tmp_path, [step])), InProcessTarget("fake"))
 
 
 def test_status_skip_is_a_skip(tmp_path: Path) -> None:
-    path = _step_file(tmp_path, [_disconnect_step()], status="skip", skip_reason="not today")
+    path = step_file(tmp_path, [disconnect_step()], status="skip", skip_reason="not today")
     with pytest.raises(SkipFile, match="not today"):
         run_step_file(load_step_file(path), InProcessTarget("fake"))
 
@@ -460,54 +443,6 @@ def test_format_examples_are_valid_and_the_first_one_passes(tmp_path: Path) -> N
     assert [record.outcome for record in report.records] == ["passed", "passed"]
 
 
-def test_production_target_without_credentials_skips_every_suite_file() -> None:
-    from mockserver.harness.plugin import is_contract_path
-
-    def never(request: httpx.Request) -> httpx.Response:
-        raise AssertionError(f"no request may be sent: {request.method} {request.url}")
-
-    entry = load_targets(TARGETS).targets["production"]
-    apis = {api: {**config, "url": f"http://127.0.0.1:9/{api}"} for api, config in entry["apis"].items()}
-    target = RealTarget("production", apis, environ={})
-    client = httpx.Client(transport=httpx.MockTransport(never))
-    files = [path for path in sorted((ROOT / "contracts").rglob("*")) if path.is_file() and is_contract_path(path)]
-    assert len(files) >= 24
-    for path in files:
-        with pytest.raises(SkipFile):
-            run_step_file(load_step_file(path), target, client=client)
-
-
-def test_real_given_values_take_types_and_lists(tmp_path: Path) -> None:
-    seen: list[httpx.Request] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, json={})
-
-    apis = {
-        "calcom": {
-            "url": "http://127.0.0.1:9/calcom",
-            "tokens": {"api_key": "KEY_X"},
-            "given": {"connected_calendar": {"credential_ids": [{"env": "CRED_X", "type": "integer"}]}},
-        }
-    }
-    target = RealTarget("real-test", apis, environ={"KEY_X": "cal_test_123456", "CRED_X": "42"})
-    step = {
-        "id": "disconnect",
-        "method": "POST",
-        "path": "/v2/calendars/google/disconnect",
-        "token": "api_key",
-        "body": {"id": "{{credential_ids.0}}"},
-        "expect": {"status": 200, "schema": False},
-    }
-    path = write(
-        tmp_path, "c.yaml", json.dumps({"api": "calcom", "given": [{"state": "connected_calendar"}], "steps": [step]})
-    )
-    client = httpx.Client(transport=httpx.MockTransport(handler))
-    run_step_file(load_step_file(path), target, RunOptions(allow_destructive=True), client=client)
-    assert json.loads(seen[0].content) == {"id": 42}
-
-
 def test_http_client_logs_are_masked(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -518,38 +453,8 @@ def test_http_client_logs_are_masked(
     monkeypatch.setenv("HARNESS_TEST_SECRET", "query-secret-123")
     environ = {"T": "query-secret-123"}
     target, client = _real(handler, environ, vcita={"url": "http://127.0.0.1:9/vcita", "tokens": {"staff": "T"}})
-    step = {
-        "id": "read",
-        "method": "GET",
-        "path": "/x",
-        "token": "staff",
-        "query": {"key": "{{env.HARNESS_TEST_SECRET}}"},
-        "expect": {"status": 200, "schema": False},
-    }
+    step = {**READ, "query": {"key": "{{env.HARNESS_TEST_SECRET}}"}}
     caplog.set_level("INFO", logger="httpx")
-    run_step_file(load_step_file(_step_file(tmp_path, [step])), target, client=client)
+    run_step_file(load_step_file(step_file(tmp_path, [step])), target, client=client)
     assert f"HTTP Request: GET http://127.0.0.1:9/vcita/x?key={MASK}" in caplog.text
     assert "query-secret-123" not in caplog.text
-
-
-def test_shared_server_skips_only_files_that_change_shared_state(tmp_path: Path) -> None:
-    from mockserver.harness.targets import _changes_shared_state
-
-    def admin_step(method: str, path: str) -> dict[str, object]:
-        return {
-            "id": f"{method}{path}".replace("/", "_"),
-            "api": "admin",
-            "method": method,
-            "path": path,
-            "expect": {"status": 200},
-        }
-
-    def changes(*steps: dict[str, object], **extra: object) -> bool:
-        return _changes_shared_state(load_step_file(_step_file(tmp_path, list(steps), **extra)))
-
-    assert not changes(_disconnect_step())
-    assert not changes(admin_step("GET", "/state"), admin_step("POST", "/tokens"), admin_step("POST", "/states"))
-    assert changes(_disconnect_step(), settings={"rate_limits": True})
-    assert changes(admin_step("POST", "/faults"))
-    assert changes(admin_step("POST", "/clock"))
-    assert changes(admin_step("DELETE", "/requests"))

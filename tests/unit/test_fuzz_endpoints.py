@@ -1,30 +1,25 @@
-"""Fuzz targets and set-ups: what each API is prepared with, on a fake and on a real target."""
+"""Fuzz set-ups on a target: what each API is prepared with, on a fake and on a real target."""
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from mockserver.app import build_app
-from mockserver.fuzz.profiles import PROFILES
-from mockserver.fuzz.report import ApiReport, CheckTally, FailureDetail, junit_xml, summary_table
-from mockserver.fuzz.runner import fuzzable_apis, run_api
-from mockserver.fuzz.setups import SETUPS, FuzzSetup, Given, Known
-from mockserver.fuzz.targets import (
-    FakeTarget,
-    RealTarget,
-    ServerTarget,
+from mockserver.fuzz.endpoints import (
     TargetError,
-    from_contract_target,
     lookup,
+    open_endpoint,
     prepare_with_admin,
     resolve_target,
+    skip_reason,
 )
-from mockserver.harness.targets import RealTarget as HarnessRealTarget
+from mockserver.fuzz.profiles import PROFILES
+from mockserver.fuzz.report import summary_table
+from mockserver.fuzz.runner import fuzzable_apis, run_api
+from mockserver.fuzz.setups import SETUPS, FuzzSetup, Given, Known
+from mockserver.harness import InProcessTarget, RealTarget, UrlTarget
 from mockserver.vendors import ALL_VENDORS
 
 
@@ -99,13 +94,13 @@ def production(environ: dict[str, str]) -> RealTarget:
             "given": {"calendar_sync": {"staff_uid": {"env": "VCITA_STAFF_UID"}, "provider": "google_v3"}},
         }
     }
-    return RealTarget(HarnessRealTarget("production", apis, environ=environ))
+    return RealTarget("production", apis, environ=environ)
 
 
 def test_a_real_target_reads_tokens_and_known_ids_from_the_environment() -> None:
     target = production({"VCITA_STAFF_TOKEN": "st", "VCITA_STAFF_UID": "u1"})
 
-    with target.endpoint(SETUPS["vcita"]) as endpoint:
+    with open_endpoint(target, SETUPS["vcita"]) as endpoint:
         assert endpoint.base_url == "https://api.vcita.biz"
         assert endpoint.prepared.tokens == {"staff": "st"}
         assert endpoint.prepared.values == {"staff_uid": "u1"}
@@ -115,11 +110,10 @@ def test_a_real_target_reads_tokens_and_known_ids_from_the_environment() -> None
 def test_a_real_target_skips_the_control_plane_and_apis_it_has_no_url_for() -> None:
     target = production({})
 
-    assert target.is_real
-    assert target.skip_reason(SETUPS["admin"]) == "admin exists only on the fakes"
-    assert target.skip_reason(SETUPS["recall"]) == "target production has no base URL for recall"
-    assert target.skip_reason(SETUPS["vcita"]) is None
-    assert target.served_apis() == ["vcita"]
+    assert skip_reason(target, SETUPS["admin"]) == "admin exists only on the fakes"
+    assert skip_reason(target, SETUPS["recall"]) == "target production has no base URL for recall"
+    assert skip_reason(target, SETUPS["vcita"]) is None
+    assert skip_reason(InProcessTarget("fake"), SETUPS["admin"]) is None
 
 
 def test_resolve_target(tmp_path: Path) -> None:
@@ -132,14 +126,15 @@ def test_resolve_target(tmp_path: Path) -> None:
         encoding="utf-8",
     )
 
-    assert isinstance(resolve_target("fake"), FakeTarget)
-    assert isinstance(resolve_target("local-fake", targets), FakeTarget)
+    # Fuzzing builds an app per API, so a fake target needs no socket.
+    assert isinstance(resolve_target("fake"), InProcessTarget)
+    assert isinstance(resolve_target("local-fake", targets), InProcessTarget)
     server = resolve_target("http://127.0.0.1:9/", targets)
-    assert isinstance(server, ServerTarget)
-    assert server.url == "http://127.0.0.1:9"
+    assert isinstance(server, UrlTarget)
+    assert server.base == "http://127.0.0.1:9"
     named = resolve_target("mine", targets)
-    assert isinstance(named, ServerTarget)
-    assert (named.name, named.url) == ("mine", "http://127.0.0.1:9")
+    assert isinstance(named, UrlTarget)
+    assert (named.name, named.base) == ("mine", "http://127.0.0.1:9")
     real = resolve_target("prod", targets)
     assert isinstance(real, RealTarget)
     assert real.name == "prod"
@@ -155,89 +150,18 @@ def test_resolve_target_reports_a_broken_targets_file(tmp_path: Path) -> None:
         resolve_target("prod", targets)
 
 
-def test_a_harness_fake_target_is_fuzzed_in_process() -> None:
-    class Fake:
-        kind = "fake"
-        name = "fake"
+def test_a_fake_target_is_fuzzed_in_a_fresh_app_per_api() -> None:
+    target = InProcessTarget("fake")
+    before = target.admin.state()
 
-    assert isinstance(from_contract_target(Fake()), FakeTarget)  # type: ignore[arg-type]
-
-
-def report(**changes: Any) -> ApiReport:
-    base = ApiReport(
-        api="records",
-        target="fake",
-        profile="ci",
-        seed=7,
-        operations={"POST /records": Counter({"fuzzing": 3, "stateful": 2}), "GET /records/{id}": Counter()},
-        statuses={"POST /records": Counter({201: 4, 400: 1})},
-        checks={"not_a_server_error": CheckTally(passed=5), "use_after_free": CheckTally(passed=4, failed=2)},
-        phases={"fuzzing": "success", "stateful": "failure"},
-        links=2,
-        stateful_scenarios=1,
-        duration=1.25,
-    )
-    for key, value in changes.items():
-        setattr(base, key, value)
-    return base
-
-
-FAILURE = FailureDetail(
-    check="use_after_free",
-    operation="GET /records/{id}",
-    phase="stateful",
-    title="Resource is still available after deletion",
-    message="GET after DELETE answered 200",
-    status=200,
-    response='{"id": "a"}',
-    reproduce="curl -X GET http://testserver/records/a",
-)
-
-
-def test_a_passing_report_prints_operations_examples_and_checks() -> None:
-    text = report().format()
-
-    assert text.splitlines()[0] == "== records: PASSED (target fake, profile ci, seed 7, 1.2s)"
-    assert "1/2 operations, 5 examples, 2 links, 1 stateful scenarios" in text
-    assert "phases: fuzzing success, stateful failure" in text
-    assert "POST /records             5  fuzzing=3 stateful=2 / 201=4 400=1" in text
-    assert "GET /records/{id}         0   / " in text
-    assert "use_after_free             4       2                  0" in text
-
-
-def test_a_failing_report_lists_each_failure_with_a_reproduction() -> None:
-    failing = report(failures=[FAILURE], errors=["checks: boom"], left_out={"DELETE /records/{id}": "changes state"})
-    text = failing.format()
-
-    assert not failing.ok
-    assert text.startswith("== records: FAILED")
-    assert "[use_after_free] GET /records/{id} -> 200 (stateful): Resource is still available after deletion" in text
-    assert "reproduce: curl -X GET http://testserver/records/a" in text
-    assert "error: checks: boom" in text
-    assert "DELETE /records/{id}: changes state" in text
-    assert failing.failures_by_check() == Counter({"use_after_free": 1})
-
-
-def test_summary_table_has_one_line_per_api() -> None:
-    lines = summary_table([report(), report(api="other", failures=[FAILURE])]).splitlines()
-
-    assert lines[0].startswith("records  ok     1/2 operations      5 examples")
-    assert lines[1].endswith("failures: use_after_free 1")
-
-
-def test_junit_has_a_suite_per_api_and_a_case_per_operation() -> None:
-    xml = junit_xml([report(), report(api="other", failures=[FAILURE], errors=["boom"])])
-
-    root = ET.fromstring(xml)
-    suites = root.findall("testsuite")
-    assert [suite.get("name") for suite in suites] == ["fuzz.records", "fuzz.other"]
-    assert [case.get("name") for case in suites[0]] == ["POST /records", "GET /records/{id}"]
-    assert suites[0].get("failures") == "0"
-    other = {case.get("name"): case for case in suites[1]}
-    assert other["GET /records/{id}"].find("failure") is not None
-    assert "use_after_free" in (other["GET /records/{id}"].find("failure").text or "")  # type: ignore[union-attr]
-    assert other["run"].find("error") is not None
-    assert suites[1].get("failures") == "2"
+    with open_endpoint(target, SETUPS["vcita"]) as first, open_endpoint(target, SETUPS["vcita"]) as second:
+        assert first.app is not None and second.app is not None
+        assert first.app is not second.app
+        assert first.app is not target.app
+        assert first.base_url == "http://testserver/vcita"
+        assert first.app.admin.state("vcita")["vcita"]["calendar_syncs"]
+    # Prepared in its own app: the target's fakes are untouched.
+    assert target.admin.state() == before
 
 
 def test_a_real_target_leaves_out_what_changes_state_or_lacks_a_token() -> None:
