@@ -11,7 +11,7 @@ from mockserver.admin import InProcessAdmin
 from mockserver.clock import Clock
 from mockserver.errors import AdminError, Problem, VendorError
 from mockserver.runtime import Runtime
-from mockserver.vendors.ravan import RavanVendor, envelope, tokens
+from mockserver.vendors.ravan import RavanVendor, auth, envelope
 from mockserver.vendors.ravan.handlers import effective_account
 from mockserver.vendors.ravan.store import ACTIVE, INACTIVE, RavanStore
 
@@ -97,19 +97,19 @@ def test_effective_account_priority(vendor: RavanVendor) -> None:
 # -- JWTs -------------------------------------------------------------------------------------------
 def test_token_round_trip_with_and_without_org(vendor: RavanVendor) -> None:
     now = vendor.clock.now()
-    token = tokens.mint(vendor.signing_key, "org-1", now)
-    info = tokens.check(vendor.signing_key, token, now)
+    token = auth.mint(vendor.signing_key, "org-1", now)
+    info = auth.check(vendor.signing_key, token, now)
     assert info["org_id"] == "org-1" and info["token"] == token and info["sub"].startswith("user-")
     claims = jwt.decode(token, vendor.signing_key, algorithms=["HS256"])
-    assert claims["exp"] - claims["iat"] == tokens.LIFETIME_SECONDS
-    bare = tokens.mint(vendor.signing_key, None, now)
-    assert tokens.check(vendor.signing_key, bare, now)["org_id"] is None
+    assert claims["exp"] - claims["iat"] == auth.LIFETIME_SECONDS
+    bare = auth.mint(vendor.signing_key, None, now)
+    assert auth.check(vendor.signing_key, bare, now)["org_id"] is None
 
 
 def test_expiry_follows_the_fake_clock(vendor: RavanVendor) -> None:
     token = vendor.issue_token("org-1")
     assert vendor.authenticate("bearer", token, {}, "DisconnectCalcom")
-    vendor.clock.advance(tokens.LIFETIME_SECONDS + 1)
+    vendor.clock.advance(auth.LIFETIME_SECONDS + 1)
     with pytest.raises(VendorError) as exc:
         vendor.authenticate("bearer", token, {}, "DisconnectCalcom")
     unauthorized(exc, envelope.EXPIRED_TOKEN)
@@ -226,9 +226,9 @@ def test_mint_token_kinds(admin: InProcessAdmin) -> None:
     assert isinstance(vendor, RavanVendor)
     now = vendor.clock.now()
     valid = admin.mint_token("ravan", "jwt", org_id=org_id)
-    assert tokens.check(vendor.signing_key, valid, now)["org_id"] == org_id
+    assert auth.check(vendor.signing_key, valid, now)["org_id"] == org_id
     bare = admin.mint_token("ravan", "jwt", no_org_claim=True)
-    assert tokens.check(vendor.signing_key, bare, now)["org_id"] is None
+    assert auth.check(vendor.signing_key, bare, now)["org_id"] is None
     with pytest.raises(VendorError) as exc:
         vendor.authenticate("bearer", admin.mint_token("ravan", "jwt", True, org_id=org_id), {}, "x")
     unauthorized(exc, envelope.EXPIRED_TOKEN)

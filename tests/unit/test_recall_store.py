@@ -282,7 +282,6 @@ def test_connection_state_by_either_id(vendor: RecallVendor) -> None:
     [
         ({"calendar_user_id": "nope", "platform": "google", "email": "e"}, "unknown calendar_user_id 'nope'"),
         ({"user_id": "nobody", "platform": "google", "email": "e"}, "no calendar user with user_id 'nobody'"),
-        ({"platform": "google", "email": "e"}, "give calendar_user_id or user_id"),
         ({"user_id": "x", "workspace_id": "w", "platform": "google", "email": "e"}, "unknown workspace_id 'w'"),
     ],
 )
@@ -290,6 +289,14 @@ def test_connection_state_errors(vendor: RecallVendor, params: dict[str, Any], m
     with pytest.raises(AdminError) as raised:
         vendor.provider_states["connection"].apply(params)
     assert raised.value.status == 400 and message in raised.value.message
+
+
+def test_connection_state_without_ids_connects_a_new_calendar_user(vendor: RecallVendor) -> None:
+    before = set(vendor.store.users)
+    data = vendor.provider_states["connection"].apply({})
+    assert data["calendar_user_id"] not in before
+    user = vendor.store.users[data["calendar_user_id"]]
+    assert user.connections["google"].email == data["email"] == "user@example.com"
 
 
 def test_workspace_state_isolates_users(vendor: RecallVendor) -> None:

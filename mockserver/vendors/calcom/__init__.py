@@ -91,3 +91,7 @@ class CalcomVendor(Vendor):
         elif kind == MANAGED_USER:
             expires_at = now + ACCESS_TOKEN_LIFETIME
         return self.store.issue_token(kind, user_id, expires_at, scopes)
+
+
+VENDOR = CalcomVendor
+"""This package's vendor class (what the registry lists)."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from ...errors import Problem, VendorError
 from ...interface import ProviderState, Vendor
-from . import envelope, handlers, states, tokens
+from . import auth, envelope, handlers, states
 from .store import RavanStore
 
 JWT = "jwt"
@@ -36,7 +36,7 @@ class RavanVendor(Vendor):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Kept across resets, like a deployment's signing key.
-        self.signing_key = tokens.new_signing_key()
+        self.signing_key = auth.new_signing_key()
         super().__init__(*args, **kwargs)
 
     def new_store(self) -> RavanStore:
@@ -45,7 +45,7 @@ class RavanVendor(Vendor):
     def authenticate(
         self, scheme: str, credential: str, headers: Mapping[str, str], operation_id: str
     ) -> dict[str, Any]:
-        return tokens.check(self.signing_key, credential, self.clock.now())
+        return auth.check(self.signing_key, credential, self.clock.now())
 
     def render(self, problem: Problem, path: str) -> VendorError:
         return envelope.render(problem)
@@ -56,8 +56,8 @@ class RavanVendor(Vendor):
 
     def issue_token(self, org_id: str | None, *, expired: bool = False, wrong_key: bool = False) -> str:
         """A JWT for ``org_id`` (no org claim when None), signed with the fake's key or a stranger's."""
-        key = tokens.new_signing_key() if wrong_key else self.signing_key
-        return tokens.mint(key, org_id, self.clock.now(), expired=expired)
+        key = auth.new_signing_key() if wrong_key else self.signing_key
+        return auth.mint(key, org_id, self.clock.now(), expired=expired)
 
     def mint_token(self, kind: str, params: dict[str, Any], expired: bool) -> str:
         unknown = sorted(set(params) - _MINT_PARAMS)
@@ -79,3 +79,7 @@ class RavanVendor(Vendor):
         return self.issue_token(
             None if flags["no_org_claim"] else org_id, expired=expired, wrong_key=flags["wrong_key"]
         )
+
+
+VENDOR = RavanVendor
+"""This package's vendor class (what the registry lists)."""

@@ -8,10 +8,9 @@ from typing import Any
 from ...errors import Problem, VendorError
 from ...interface import Call, ProviderState, Vendor
 from ...ratelimit import Limit
-from . import envelope, handlers, states
+from . import auth, envelope, handlers, states
 from .store import CALENDAR_TOKEN_LIFETIME, RecallStore
 
-_WORKSPACE_OPERATIONS = {"calendar_authenticate_create", "calendar_users_list"}
 _PER_USER_OPERATIONS = (
     "calendar_user_retrieve",
     "calendar_user_update",
@@ -48,41 +47,7 @@ class RecallVendor(Vendor):
     def authenticate(
         self, scheme: str, credential: str, headers: Mapping[str, str], operation_id: str
     ) -> dict[str, Any]:
-        if operation_id in _WORKSPACE_OPERATIONS:
-            return self._workspace_key(credential)
-        return self._calendar_token(credential)
-
-    def _workspace_key(self, header: str) -> dict[str, Any]:
-        # DRF TokenAuthentication's parsing, except that Recall also takes the bare key.
-        parts = header.split()
-        if not parts:
-            raise envelope.unauthorized(envelope.NOT_AUTHENTICATED, workspace=True)
-        if parts[0].lower() == "token":
-            if len(parts) == 1:
-                raise envelope.unauthorized(envelope.NO_CREDENTIALS_IN_HEADER, workspace=True)
-            if len(parts) > 2:
-                raise envelope.unauthorized(envelope.SPACES_IN_HEADER, workspace=True)
-            key = parts[1]
-        elif len(parts) == 1:
-            key = parts[0]
-        else:
-            # Another scheme ("Bearer ..."): not a credential this API reads.
-            raise envelope.unauthorized(envelope.NOT_AUTHENTICATED, workspace=True)
-        with self.lock:
-            workspace_id = self.store.api_keys.get(key)
-        if workspace_id is None:
-            raise envelope.unauthorized(envelope.INVALID_TOKEN, workspace=True)
-        return {"workspace_id": workspace_id}
-
-    def _calendar_token(self, token: str) -> dict[str, Any]:
-        if not token.strip():
-            raise envelope.unauthorized(envelope.NOT_AUTHENTICATED, workspace=False)
-        with self.lock:
-            claims = self.store.read_calendar_token(token.strip())
-            user = self.store.users.get(claims.calendar_user_id) if claims else None
-        if claims is None or user is None or claims.expires_at <= self.clock.now():
-            raise envelope.unauthorized(envelope.INVALID_TOKEN, workspace=False)
-        return {"calendar_user_id": user.id, "workspace_id": user.workspace_id}
+        return auth.check(self, credential, operation_id)
 
     def render(self, problem: Problem, path: str) -> VendorError:
         return envelope.render(problem, path, f"/{self.name}")
@@ -120,3 +85,7 @@ class RecallVendor(Vendor):
             )
         issued_at = self.clock.now() - (CALENDAR_TOKEN_LIFETIME + 1 if expired else 0)
         return store.issue_calendar_token(user, issued_at)
+
+
+VENDOR = RecallVendor
+"""This package's vendor class (what the registry lists)."""

@@ -66,7 +66,9 @@ def _find_user(vendor: RecallVendor, params: dict[str, Any]) -> CalendarUser:
         return user
     external_id = params.get("user_id")
     if external_id is None:
-        raise AdminError(400, "invalid_params", "recall/connection: give calendar_user_id or user_id")
+        # Neither id: a new calendar user in the default workspace, as calendar_user makes one.
+        created = _calendar_user(vendor, {})
+        return store.users[created["calendar_user_id"]]
     workspace = _workspace(vendor, "connection", params.get("workspace_id"))
     found = store.find_user(workspace.id, external_id)
     if found is None:
@@ -76,7 +78,9 @@ def _find_user(vendor: RecallVendor, params: dict[str, Any]) -> CalendarUser:
 
 def _connection(vendor: RecallVendor, params: dict[str, Any]) -> dict[str, Any]:
     user = _find_user(vendor, params)
-    connection = vendor.store.connect(user, params["platform"], params["email"])
+    platform = params.get("platform", PLATFORMS[0])
+    email = params.get("email", "user@example.com")
+    connection = vendor.store.connect(user, platform, email)
     return {
         "calendar_user_id": user.id,
         "external_id": user.external_id,
@@ -114,11 +118,11 @@ def provider_states(vendor: RecallVendor) -> dict[str, ProviderState]:
             "connection",
             "Completes a platform's OAuth connection for an existing calendar user, as Recall's OAuth callback would.",
             {
-                "calendar_user_id": Param("string", description="the calendar user's id"),
+                "calendar_user_id": Param("string", description="the calendar user's id (neither id: a new user)"),
                 "user_id": Param("string", description="or the calendar user's external id"),
                 "workspace_id": Param("string", description="with user_id: the workspace (default one otherwise)"),
-                "platform": Param("string", required=True, enum=PLATFORMS),
-                "email": Param("string", required=True, description="the connected account's email"),
+                "platform": Param("string", default=PLATFORMS[0], enum=PLATFORMS),
+                "email": Param("string", default="user@example.com", description="the connected account's email"),
             },
             lambda params: _connection(vendor, params),
         ),

@@ -8,15 +8,8 @@ from typing import Any
 from ...errors import Problem, VendorError
 from ...interface import Call, ProviderState, Vendor
 from ...ratelimit import Limit
-from . import envelope, handlers, states
+from . import auth, envelope, handlers, states
 from .store import CLEAR, KEEP, VcitaStore
-
-_ACTIONS = {"connectExternalCalendar", "disconnectExternalCalendar", "disableExternalCalendar"}
-_PLATFORM = "createCalendarSync"
-# Which token kinds each operation takes: the actions are for staff and app tokens (swagger
-# "Available for Staff and App tokens"); calendar_syncs authorises staff ("user") and admin tokens
-# (vcita's bulk_deactivate workflow notes on CalendarSyncsAPI.authorize_action).
-_KINDS = {**{operation: {"staff", "app"} for operation in _ACTIONS}, _PLATFORM: {"staff", "admin"}}
 
 
 class VcitaVendor(Vendor):
@@ -47,31 +40,7 @@ class VcitaVendor(Vendor):
     def authenticate(
         self, scheme: str, credential: str, headers: Mapping[str, str], operation_id: str
     ) -> dict[str, Any]:
-        if scheme == "apikey":
-            # The platform endpoint's ``Authorization: Admin <token>`` (vcita's own test runner
-            # sends admin tokens so). The whole header arrives here, also when it is a bearer
-            # token the bearer alternative has already judged: answer it the same way, so the
-            # two alternatives never disagree about one header.
-            prefix, _, credential = credential.strip().partition(" ")
-            if prefix.lower() == "bearer":
-                return self.authenticate("bearer", credential.strip(), headers, operation_id)
-            if prefix != "Admin" or not credential.strip():
-                raise envelope.unauthorized()
-            credential = credential.strip()
-        with self.lock:
-            token = self.store.tokens.get(credential)
-        if token is None or (token.expires_at is not None and token.expires_at <= self.clock.now()):
-            raise envelope.unauthorized()
-        if scheme == "apikey" and token.kind != "admin":
-            raise envelope.unauthorized()
-        if token.kind not in _KINDS.get(operation_id, set()):
-            raise envelope.unauthorized(context=True)
-        return {
-            "kind": token.kind,
-            "business_uid": token.business_uid,
-            "staff_uid": token.staff_uid,
-            "token": credential,
-        }
+        return auth.check(self, scheme, credential, operation_id)
 
     def render(self, problem: Problem, path: str) -> VendorError:
         return envelope.render(problem, self.settings["error_envelope"])
@@ -97,3 +66,7 @@ class VcitaVendor(Vendor):
             raise Problem(400, "invalid_parameter", "a staff token needs staff_uid")
         expires_at = self.clock.now() - 1 if expired else None
         return self.store.issue_token(kind, business_uid, staff_uid if kind == "staff" else None, expires_at)
+
+
+VENDOR = VcitaVendor
+"""This package's vendor class (what the registry lists)."""

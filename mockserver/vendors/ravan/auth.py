@@ -1,4 +1,4 @@
-"""Ravan's JWTs: HS256, signed with a key only the fake holds, the organisation in ``org_id``."""
+"""Ravan's auth: HS256 JWTs signed with a key only the fake holds, the organisation in ``org_id``."""
 
 from __future__ import annotations
 
