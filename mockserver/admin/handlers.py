@@ -23,6 +23,10 @@ def getState(admin: InProcessAdmin, api: str | None = None) -> Result:
     return admin.state(api), 200
 
 
+def getSpec(admin: InProcessAdmin, api: str) -> Result:
+    return admin.spec(api), 200
+
+
 def listProviderStates(admin: InProcessAdmin, api: str | None = None) -> Result:
     return {"data": admin.provider_states(api)}, 200
 
@@ -89,6 +93,7 @@ OPERATIONS: dict[str, Callable[..., Result]] = {
         health,
         reset,
         getState,
+        getSpec,
         listProviderStates,
         applyProviderState,
         mintToken,

@@ -46,6 +46,11 @@ class HttpAdmin:
         """Reset one API, or all of them plus the clock; answers the APIs reset."""
         return self._call("POST", "/reset", params={"api": api})["reset"]
 
+    def spec(self, api: str) -> dict[str, Any]:
+        """The OpenAPI document the served ``api`` answers by (``admin``: the control plane's)."""
+        answer: dict[str, Any] = self._call("GET", f"/specs/{api}")
+        return answer
+
     def state(self, api: str | None = None) -> dict[str, Any]:
         """The store dump of one API, or of all, keyed by API name."""
         return self._call("GET", "/state", params={"api": api})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import jsonschema
@@ -9,7 +10,7 @@ import jsonschema
 from ..errors import AdminError, Problem
 from ..interface import Vendor
 from ..runtime import Runtime
-from ..specs import UnknownApi
+from ..specs import UnknownApi, load_spec
 
 
 class InProcessAdmin:
@@ -44,6 +45,12 @@ class InProcessAdmin:
             with vendor.lock:
                 dumps[vendor.name] = vendor.dump()
         return dumps
+
+    def spec(self, api: str) -> dict[str, Any]:
+        """The OpenAPI document the served ``api`` answers by (``admin``: the control plane's)."""
+        if api == "admin":
+            return load_spec("admin.yaml")
+        return copy.deepcopy(self.runtime.specs[self._vendor(api).name])
 
     def provider_states(self, api: str | None = None) -> list[dict[str, Any]]:
         """The named provider states (of one API) and their parameters."""

@@ -20,6 +20,10 @@ class Admin(Protocol):
         """The store dump of one API, or of all, keyed by API name."""
         ...
 
+    def spec(self, api: str) -> dict[str, Any]:
+        """The OpenAPI document the served ``api`` answers by (``admin``: the control plane's)."""
+        ...
+
     def provider_states(self, api: str | None = None) -> list[dict[str, Any]]:
         """The named provider states (of one API) and their parameters."""
         ...

@@ -148,7 +148,7 @@ def open_endpoint(target: Target, setup: FuzzSetup) -> Iterator[Endpoint]:
     """The prepared :class:`Endpoint` for ``setup``'s API on ``target``."""
     if target.kind == "fake":
         # Fakes of its own for each API: runs cannot disturb each other or the target's state.
-        fresh = InProcessTarget(target.name)
+        fresh = target.fresh() if isinstance(target, InProcessTarget) else InProcessTarget(target.name)
         if not setup.fake_only and setup.api not in fresh.served_apis():
             raise TargetError(f"{setup.api} is not served by the fakes")
         yield Endpoint(setup.api, fresh.base + setup.prefix, prepare_with_admin(setup, fresh.admin), app=fresh.app)

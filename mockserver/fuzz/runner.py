@@ -12,14 +12,14 @@ from typing import Any
 import schemathesis
 from schemathesis.engine import from_schema
 
-from ..harness.targets import Target
-from ..specs import load_spec, operation_changes_state
+from ..harness.targets import SetupError, Target
+from ..specs import UnknownApi, operation_changes_state
 from . import auth
 from .collect import Collector
 from .endpoints import Endpoint, TargetError, open_endpoint
 from .profiles import Profile
 from .report import ApiReport
-from .setups import SETUPS, Known
+from .setups import Known, setup_from_spec
 from .spec import check_switches, links, operations
 
 
@@ -171,7 +171,7 @@ def run_api(api: str, target: Target, profile: Profile, *, allow_destructive: bo
     ``allow_destructive``, no operation whose spec says it changes state (``x-changes-state``).
 
     Args:
-        api: a name in :data:`~mockserver.fuzz.setups.SETUPS`.
+        api: an API the target serves (its spec comes from the target: ``x-fuzz-setup`` says how to prepare it).
         target: where to run.
         profile: the generation budget.
         allow_destructive: on a real target, also call operations that change state.
@@ -179,10 +179,11 @@ def run_api(api: str, target: Target, profile: Profile, *, allow_destructive: bo
     Raises:
         TargetError: the API cannot be prepared or reached on this target.
     """
-    setup = SETUPS.get(api)
-    if setup is None:
-        raise TargetError(f"no fuzz set-up for {api!r}; known: {', '.join(SETUPS)}")
-    spec = load_spec(setup.spec_file)
+    try:
+        spec = target.spec(api)
+    except (SetupError, UnknownApi) as exc:
+        raise TargetError(f"no fuzz set-up for {api!r}: {exc}") from None
+    setup = setup_from_spec(api, f"{api}.yaml", spec)
     with open_endpoint(target, setup) as endpoint:
         assignment = auth.assign(spec, setup.credentials, endpoint.prepared.tokens)
         left_out = {

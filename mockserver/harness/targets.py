@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -253,6 +253,12 @@ class Target(ABC):
     def served_apis(self) -> list[str]:
         """The vendor APIs this target serves (raises :class:`SetupError` when it cannot tell)."""
 
+    def spec(self, api: str) -> dict[str, Any]:
+        """The OpenAPI document ``api`` answers by here (a real target: the bundled one)."""
+        from ..specs import bundled_spec
+
+        return bundled_spec(api)
+
     @abstractmethod
     def prepare(self, step_file: StepFile, scope: Scope) -> dict[str, str]:
         """Get the target ready for ``step_file``: fill ``scope`` with the given results.
@@ -322,6 +328,13 @@ class ControlPlaneTarget(Target):
             return [str(api) for api in self.admin.health()["apis"]]
         except (AdminError, httpx.HTTPError) as exc:
             raise SetupError(f"no mockserver answers at {self.base}: {exc}") from None
+
+    def spec(self, api: str) -> dict[str, Any]:
+        """The OpenAPI document the served ``api`` answers by (asked of its control plane)."""
+        try:
+            return self.admin.spec(api)
+        except (AdminError, httpx.HTTPError) as exc:
+            raise SetupError(f"{self.base} has no spec for {api!r}: {exc}") from None
 
     def variables(self, api: str) -> dict[str, Any]:
         defaults = self.defaults.get(api)
@@ -394,7 +407,9 @@ class InProcessTarget(ControlPlaneTarget):
     """The fakes in this process, called through ASGI without a socket (``transport: asgi``).
 
     Args:
-        app: the app to call (default: every fake, response validation on).
+        app: the app to call (default: a new one from ``app_factory``).
+        app_factory: builds the app, and a fresh one for :meth:`fresh` (default: every
+            registered fake, response validation on).
     """
 
     kind = "fake"
@@ -406,16 +421,26 @@ class InProcessTarget(ControlPlaneTarget):
         app: FakesApp | None = None,
         defaults: Mapping[str, ApiDefaults] | None = None,
         auth: Mapping[str, Mapping[str, str]] | None = None,
+        app_factory: Callable[[], FakesApp] | None = None,
     ) -> None:
-        from ..app import build_app
-
-        self.app = app or build_app(validate_responses=True)
+        self.app_factory = app_factory or _default_app
+        self.app = app or self.app_factory()
         super().__init__(name, self.app.admin, self.BASE_URL, defaults, auth)
+
+    def fresh(self) -> InProcessTarget:
+        """The same target over a new app, with state of its own."""
+        return InProcessTarget(self.name, app_factory=self.app_factory)
 
     def open_client(self, timeout: float) -> httpx.Client:
         from starlette.testclient import TestClient
 
         return TestClient(self.app, base_url=self.BASE_URL, follow_redirects=False)
+
+
+def _default_app() -> FakesApp:
+    from ..app import build_app
+
+    return build_app(validate_responses=True)
 
 
 class UrlTarget(ControlPlaneTarget):
