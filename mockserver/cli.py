@@ -70,6 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="check every fake response against its spec (a violation answers 500 FAKE_RESPONSE_INVALID)",
     )
+    serve.add_argument(
+        "--shutdown-timeout",
+        type=_non_negative_seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help="on Ctrl-C or SIGTERM, wait this long for requests in progress before dropping them; "
+        "a second signal stops at once (default: %(default)s)",
+    )
     serve.set_defaults(handler=_serve)
 
     contracts = commands.add_parser(
@@ -144,8 +152,18 @@ def _serve(args: argparse.Namespace) -> int:
     # deliberate stop is a success, so both end in exit code 0.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with contextlib.suppress(KeyboardInterrupt):
-        serve_forever(app, sock)
+        serve_forever(app, sock, args.shutdown_timeout)
     return 0
+
+
+def _non_negative_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds, got {text}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

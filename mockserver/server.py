@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import json
+import logging
 import socket
 import threading
 import time
-from types import TracebackType
+from types import FrameType, TracebackType
+from typing import Any
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from .app import FakesApp, build_app, describe_urls
 from .http_protocol import CoalescingHttpToolsProtocol
+from .shedding import DescriptorExhaustion, is_idle
+
+DEFAULT_SHUTDOWN_TIMEOUT = 5.0
+"""Seconds a stop waits for requests in progress before dropping them."""
+
+logger = logging.getLogger("uvicorn.error")
 
 
 class PortInUse(OSError):
@@ -49,7 +60,7 @@ class ServerThread:
         self._socket = bind_socket(host, port)
         bound_host, bound_port = self._socket.getsockname()[:2]
         self.base_url = f"http://{bound_host}:{bound_port}"
-        self._server = uvicorn.Server(uvicorn_config(self.app))
+        self._server = FakesServer(uvicorn_config(self.app))
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
 
     def url(self, api: str) -> str:
@@ -81,9 +92,88 @@ class ServerThread:
         self.stop()
 
 
-def uvicorn_config(app: FakesApp) -> uvicorn.Config:
+class FakesServer(uvicorn.Server):
+    """uvicorn's server, stopping in bounded time and surviving a full descriptor table.
+
+    * A stop waits at most ``timeout_graceful_shutdown`` seconds for requests in progress (a
+      client still sending its body would otherwise hold the process forever), then answers
+      503 where no response was started, cancels them and closes their connections.
+    * A second SIGINT or SIGTERM stops at once (uvicorn itself forces only on a second SIGINT).
+    * When ``accept()`` runs out of descriptors, the longest-idle connections are closed and
+      the incident is logged in one line, rate-limited (see shedding.py).
+    """
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.should_exit:
+            self.force_exit = True
+        super().handle_exit(sig, frame)
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        connections = self.server_state.connections
+        asyncio.get_running_loop().set_exception_handler(DescriptorExhaustion(lambda: connections, logger))
+        await super().startup(sockets)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # uvicorn's own shutdown, except for what happens to requests the grace period did not
+        # finish: uvicorn cancels them, logs a traceback each and answers a plain-text 500.
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for connection in list(self.server_state.connections):
+            connection.shutdown()  # closes idle connections, ends the others after their response
+        await asyncio.sleep(0.1)
+        deadline = time.monotonic() + (self.config.timeout_graceful_shutdown or 0)
+        while self.server_state.tasks and not self.force_exit and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await self._drop_unfinished()
+        if not self.force_exit:
+            await self.lifespan.shutdown()
+
+    async def _drop_unfinished(self) -> None:
+        """Answer 503 where no response was started, cancel what still runs, close every connection."""
+        unfinished: list[Any] = [c for c in self.server_state.connections if not is_idle(c)]
+        for connection in unfinished:
+            cycle = connection.cycle
+            if not cycle.response_started and not cycle.disconnected:
+                await cycle.send({"type": "http.response.start", "status": 503, "headers": _STOPPING_HEADERS})
+                await cycle.send({"type": "http.response.body", "body": _STOPPING_BODY})
+        tasks = list(self.server_state.tasks)
+        if tasks:
+            logger.warning("stopped %d request(s) still in progress after the shutdown timeout", len(tasks))
+            _quiet_cancellations()
+            for task in tasks:
+                task.cancel()
+            await asyncio.wait(tasks, timeout=1.0)
+        for connection in list(self.server_state.connections):
+            connection.transport.close()
+
+
+_STOPPING_BODY = json.dumps(
+    {"error": {"code": "shutting_down", "message": "the server stopped before the request was complete"}}
+).encode()
+_STOPPING_HEADERS = [
+    (b"content-type", b"application/json"),
+    (b"content-length", str(len(_STOPPING_BODY)).encode()),
+    (b"connection", b"close"),
+]
+
+
+class _CancelledRequests(logging.Filter):
+    """Drops uvicorn's traceback for a request cancelled by the shutdown (already reported in one line)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
+
+
+def _quiet_cancellations() -> None:
+    if not any(isinstance(f, _CancelledRequests) for f in logger.filters):
+        logger.addFilter(_CancelledRequests())
+
+
+def uvicorn_config(app: ASGIApp, shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT) -> uvicorn.Config:
     """How both the CLI and the fixtures' server thread run the app with uvicorn."""
-    # The asyncio loop, not uvloop (uvicorn's "auto" choice): once the server is saturated, uvloop
+    # The asyncio loop (accepting less eagerly once out of descriptors, see shedding.py), not uvloop (uvicorn's "auto" choice): once the server is saturated, uvloop
     # leaves some connections unread for hundreds of milliseconds while others are served (at 64
     # connections a 99th percentile of 90-200 ms and a worst case of 0.5-0.6 s against 30-40 ms
     # with asyncio), for ~7 % more requests per second. The HTTP protocol is uvicorn's httptools
@@ -92,19 +182,21 @@ def uvicorn_config(app: FakesApp) -> uvicorn.Config:
         app,
         log_level="warning",
         lifespan="on",
-        loop="asyncio",
+        loop="mockserver.shedding:SheddingEventLoop",
         http=CoalescingHttpToolsProtocol,
         ws="none",
         access_log=False,
+        # uvicorn hands this to asyncio.wait_for, which takes any number of seconds.
+        timeout_graceful_shutdown=shutdown_timeout,  # type: ignore[arg-type]
     )
 
 
-def serve_forever(app: FakesApp, sock: socket.socket) -> None:
-    """Serve in the foreground until Ctrl-C or SIGTERM (uvicorn handles both gracefully)."""
-    config = uvicorn_config(app)
+def serve_forever(app: ASGIApp, sock: socket.socket, shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT) -> None:
+    """Serve in the foreground until Ctrl-C or SIGTERM (a second one stops without waiting)."""
+    config = uvicorn_config(app, shutdown_timeout)
     # The specs, validators and app built so far live as long as the process; moved out of the
     # collector's reach, a full collection under load walks a few thousand objects instead of
     # ~70,000, and its pauses went from ~36 ms to ~4 ms (the 99th percentile's main cause).
     gc.collect()
     gc.freeze()
-    uvicorn.Server(config).run(sockets=[sock])
+    FakesServer(config).run(sockets=[sock])
