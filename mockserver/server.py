@@ -15,8 +15,10 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp
 
+from .admin_guard import AdminGuard, GuardPolicy, is_loopback, new_admin_token, policy_for
 from .app import FakesApp, build_app, describe_urls
 from .http_protocol import CoalescingHttpToolsProtocol
+from .issued import install_log_masking
 from .shedding import DescriptorExhaustion, is_idle
 
 DEFAULT_SHUTDOWN_TIMEOUT = 5.0
@@ -53,14 +55,28 @@ class ServerThread:
         app: the app to serve (a new one with response validation on otherwise).
         host: the address to bind; loopback by default.
         port: the port; 0 picks a free one.
+        admin_token: the credential the control plane requires (see admin_guard.py); bound
+            beyond loopback without one, a token is generated (``admin_token`` attribute).
+        allow_hosts: more ``Host`` names the control plane accepts on loopback.
     """
 
-    def __init__(self, app: FakesApp | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: FakesApp | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        admin_token: str | None = None,
+        allow_hosts: tuple[str, ...] = (),
+    ) -> None:
         self.app = app or build_app(validate_responses=True)
         self._socket = bind_socket(host, port)
         bound_host, bound_port = self._socket.getsockname()[:2]
-        self.base_url = f"http://{bound_host}:{bound_port}"
-        self._server = FakesServer(uvicorn_config(self.app))
+        shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
+        self.base_url = f"http://{shown_host}:{bound_port}"
+        self.admin_token = admin_token or (None if is_loopback(host) else new_admin_token())
+        policy = policy_for(host, bound_port, allow_hosts=allow_hosts, token=self.admin_token)
+        self._server = FakesServer(uvicorn_config(AdminGuard(self.app, policy)))
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
 
     def url(self, api: str) -> str:
@@ -99,6 +115,7 @@ class FakesServer(uvicorn.Server):
       client still sending its body would otherwise hold the process forever), then answers
       503 where no response was started, cancels them and closes their connections.
     * A second SIGINT or SIGTERM stops at once (uvicorn itself forces only on a second SIGINT).
+    * Every log handler masks the secrets the fakes issued (see issued.py).
     * When ``accept()`` runs out of descriptors, the longest-idle connections are closed and
       the incident is logged in one line, rate-limited (see shedding.py).
     """
@@ -109,6 +126,7 @@ class FakesServer(uvicorn.Server):
         super().handle_exit(sig, frame)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        install_log_masking()  # uvicorn configured its handlers when the config was built
         connections = self.server_state.connections
         asyncio.get_running_loop().set_exception_handler(DescriptorExhaustion(lambda: connections, logger))
         await super().startup(sockets)
@@ -191,9 +209,17 @@ def uvicorn_config(app: ASGIApp, shutdown_timeout: float = DEFAULT_SHUTDOWN_TIME
     )
 
 
-def serve_forever(app: ASGIApp, sock: socket.socket, shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT) -> None:
-    """Serve in the foreground until Ctrl-C or SIGTERM (a second one stops without waiting)."""
-    config = uvicorn_config(app, shutdown_timeout)
+def serve_forever(
+    app: ASGIApp,
+    sock: socket.socket,
+    shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT,
+    policy: GuardPolicy | None = None,
+) -> None:
+    """Serve in the foreground until Ctrl-C or SIGTERM (a second one stops without waiting).
+
+    ``policy`` says who may call the control plane (see admin_guard.py); None checks nothing.
+    """
+    config = uvicorn_config(app if policy is None else AdminGuard(app, policy), shutdown_timeout)
     # The specs, validators and app built so far live as long as the process; moved out of the
     # collector's reach, a full collection under load walks a few thousand objects instead of
     # ~70,000, and its pauses went from ~36 ms to ~4 ms (the 99th percentile's main cause).

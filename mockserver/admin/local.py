@@ -7,6 +7,7 @@ from typing import Any
 import jsonschema
 
 from ..errors import AdminError, Problem
+from ..issued import mask_data
 from ..runtime import Runtime, UnknownApi
 from ..vendor import Vendor
 
@@ -41,7 +42,7 @@ class InProcessAdmin:
         dumps = {}
         for vendor in self._apis(api):
             with vendor.lock:
-                dumps[vendor.name] = vendor.dump()
+                dumps[vendor.name] = mask_data(vendor.dump())  # dumps show prefixes; this catches any slip
         return dumps
 
     def provider_states(self, api: str | None = None) -> list[dict[str, Any]]:
