@@ -153,7 +153,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .admin import InProcessAdmin
     from .app import build_app, describe_urls
     from .seeding import SeedError, apply_seed, load_seed
-    from .server import PortInUse, bind_socket, serve_forever
+    from .server import PortInUse, bind_socket, defer_stop_signals, serve_forever
 
     try:
         seed = load_seed(args.seed) if args.seed else None
@@ -180,8 +180,7 @@ def _serve(args: argparse.Namespace) -> int:
                 print(f"seeded {entry['api']}/{entry['state']}")
             else:
                 print(f"seeded {entry['api']}/{entry['state']}: {json.dumps(entry['data'])}")
-    for name, url in describe_urls(f"http://{shown_host}:{port}", app).items():
-        print(f"{name:<7} {url}")
+    # Clients start on the URLs printed below; a stop from then on waits for the server to stop it.
     token = args.admin_token or os.environ.get(TOKEN_ENV) or None
     if not is_loopback(args.host):
         print(
@@ -195,6 +194,10 @@ def _serve(args: argparse.Namespace) -> int:
     if token is not None:
         issued.register(token)
     policy = policy_for(args.host, port, allow_hosts=args.allow_host, token=token)
+    # Clients start on the URLs printed below; a stop from then on waits for the server to stop it.
+    defer_stop_signals()
+    for name, url in describe_urls(f"http://{shown_host}:{port}", app).items():
+        print(f"{name:<7} {url}")
     sys.stdout.flush()
     # uvicorn shuts down gracefully on SIGINT/SIGTERM and then re-raises the signal; a
     # deliberate stop is a success, so both end in exit code 0.

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import logging
+import signal
 import socket
 import threading
 import time
+from collections.abc import Generator
 from types import FrameType, TracebackType
 from typing import Any
 
@@ -120,6 +123,14 @@ class FakesServer(uvicorn.Server):
       the incident is logged in one line, rate-limited (see shedding.py).
     """
 
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        with super().capture_signals():
+            # A stop asked for while starting (see defer_stop_signals) is handled from here on.
+            if threading.current_thread() is threading.main_thread() and hasattr(signal, "pthread_sigmask"):
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+            yield
+
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if self.should_exit:
             self.force_exit = True
@@ -189,6 +200,20 @@ def _quiet_cancellations() -> None:
         logger.addFilter(_CancelledRequests())
 
 
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def defer_stop_signals() -> None:
+    """Hold Ctrl-C and SIGTERM until the server's own handlers are in place.
+
+    A signal that arrives while the server is still starting would otherwise run Python's
+    handler at an arbitrary point - inside a garbage-collection callback its exception is
+    printed and dropped, and the stop is lost. Held, it is handled as a graceful stop.
+    """
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+
+
 def uvicorn_config(app: ASGIApp, shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT) -> uvicorn.Config:
     """How both the CLI and the fixtures' server thread run the app with uvicorn."""
     # The asyncio loop (accepting less eagerly once out of descriptors, see shedding.py), not uvloop (uvicorn's "auto" choice): once the server is saturated, uvloop
@@ -219,6 +244,7 @@ def serve_forever(
 
     ``policy`` says who may call the control plane (see admin_guard.py); None checks nothing.
     """
+    defer_stop_signals()
     config = uvicorn_config(app if policy is None else AdminGuard(app, policy), shutdown_timeout)
     # The specs, validators and app built so far live as long as the process; moved out of the
     # collector's reach, a full collection under load walks a few thousand objects instead of
