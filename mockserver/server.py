@@ -228,6 +228,9 @@ def uvicorn_config(app: ASGIApp, shutdown_timeout: float = DEFAULT_SHUTDOWN_TIME
         loop="mockserver.shedding:SheddingEventLoop",
         http=CoalescingHttpToolsProtocol,
         ws="none",
+        # Said, not guessed: uvicorn takes an app whose __call__ is no coroutine function (the
+        # admin guard's) for an ASGI 2 one.
+        interface="asgi3",
         access_log=False,
         # uvicorn hands this to asyncio.wait_for, which takes any number of seconds.
         timeout_graceful_shutdown=shutdown_timeout,  # type: ignore[arg-type]
