@@ -19,6 +19,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
 
 SHOWN_CHARACTERS = 6
@@ -67,6 +68,10 @@ class IssuedSecrets:
 
     def __len__(self) -> int:
         return len(self._secrets)
+
+    def __iter__(self) -> Iterator[str]:
+        with self._lock:
+            return iter(list(self._secrets))
 
     def mask_text(self, text: str) -> str:
         """``text`` with every registered secret in it replaced by its masked form."""
