@@ -70,13 +70,22 @@ def new_admin_token() -> str:
     return "msadm_" + secrets.token_urlsafe(24)
 
 
-def policy_for(bound_host: str, port: int, *, allow_hosts: Iterable[str] = (), token: str | None = None) -> GuardPolicy:
+def policy_for(
+    bound_host: str,
+    port: int,
+    *,
+    allow_hosts: Iterable[str] = (),
+    token: str | None = None,
+    address: str | None = None,
+) -> GuardPolicy:
     """The policy for a server bound to ``bound_host:port``.
 
     On loopback, the Host allow-list applies and ``token`` (when given) is required too. Beyond
     loopback a token is required: the caller passes one (see :func:`new_admin_token`).
+    ``address`` is the address the socket got, when ``bound_host`` is a name: it decides
+    whether the server is on loopback (``myhost`` may resolve to 127.0.1.1).
     """
-    if not is_loopback(bound_host):
+    if not is_loopback(address or bound_host):
         if not token:
             raise ValueError(f"a server bound to {bound_host} needs an admin token")
         return GuardPolicy(None, token)

@@ -182,7 +182,7 @@ def _serve(args: argparse.Namespace) -> int:
                 print(f"seeded {entry['api']}/{entry['state']}: {json.dumps(entry['data'])}")
     # Clients start on the URLs printed below; a stop from then on waits for the server to stop it.
     token = args.admin_token or os.environ.get(TOKEN_ENV) or None
-    if not is_loopback(args.host):
+    if not is_loopback(host):
         print(
             f"mockserver: warning: bound to {args.host}, not loopback: anyone who can reach this port can call "
             "the fakes; /__admin requires the admin token",
@@ -193,7 +193,7 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"admin token (Authorization: Bearer ...): {token}")
     if token is not None:
         issued.register(token)
-    policy = policy_for(args.host, port, allow_hosts=args.allow_host, token=token)
+    policy = policy_for(args.host, port, allow_hosts=args.allow_host, token=token, address=host)
     # Clients start on the URLs printed below; a stop from then on waits for the server to stop it.
     defer_stop_signals()
     for name, url in describe_urls(f"http://{shown_host}:{port}", app).items():

@@ -77,8 +77,8 @@ class ServerThread:
         bound_host, bound_port = self._socket.getsockname()[:2]
         shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
         self.base_url = f"http://{shown_host}:{bound_port}"
-        self.admin_token = admin_token or (None if is_loopback(host) else new_admin_token())
-        policy = policy_for(host, bound_port, allow_hosts=allow_hosts, token=self.admin_token)
+        self.admin_token = admin_token or (None if is_loopback(bound_host) else new_admin_token())
+        policy = policy_for(host, bound_port, allow_hosts=allow_hosts, token=self.admin_token, address=bound_host)
         self._server = FakesServer(uvicorn_config(AdminGuard(self.app, policy)))
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
 

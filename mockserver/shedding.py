@@ -91,13 +91,12 @@ class DescriptorExhaustion:
         code = errno.errorcode.get(exc.errno, str(exc.errno)) if isinstance(exc, OSError) and exc.errno else "?"
         incidents = self._unreported
         self._logger.warning(
-            "out of file descriptors (%s) accepting a connection: %d open, closed the %d longest-idle "
-            "in %d incident(s) since the last report; next report in %d s at the earliest",
+            "out of file descriptors (%s) accepting connections: closed %d idle connection(s), longest-idle "
+            "first, in %d incident(s) since the last report; %d connection(s) open",
             code,
-            len(self._connections()),
             self._unreported_shed,
             incidents,
-            int(REPORT_INTERVAL),
+            len(self._connections()),
         )
         self._last_report = now
         self._unreported = 0
