@@ -180,7 +180,6 @@ def _serve(args: argparse.Namespace) -> int:
                 print(f"seeded {entry['api']}/{entry['state']}")
             else:
                 print(f"seeded {entry['api']}/{entry['state']}: {json.dumps(entry['data'])}")
-    # Clients start on the URLs printed below; a stop from then on waits for the server to stop it.
     token = args.admin_token or os.environ.get(TOKEN_ENV) or None
     if not is_loopback(host):
         print(

@@ -216,7 +216,8 @@ def defer_stop_signals() -> None:
 
 def uvicorn_config(app: ASGIApp, shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT) -> uvicorn.Config:
     """How both the CLI and the fixtures' server thread run the app with uvicorn."""
-    # The asyncio loop (accepting less eagerly once out of descriptors, see shedding.py), not uvloop (uvicorn's "auto" choice): once the server is saturated, uvloop
+    # The asyncio loop (accepting less eagerly once out of descriptors, see shedding.py), not
+    # uvloop (uvicorn's "auto" choice): once the server is saturated, uvloop
     # leaves some connections unread for hundreds of milliseconds while others are served (at 64
     # connections a 99th percentile of 90-200 ms and a worst case of 0.5-0.6 s against 30-40 ms
     # with asyncio), for ~7 % more requests per second. The HTTP protocol is uvicorn's httptools
@@ -232,7 +233,7 @@ def uvicorn_config(app: ASGIApp, shutdown_timeout: float = DEFAULT_SHUTDOWN_TIME
         # admin guard's) for an ASGI 2 one.
         interface="asgi3",
         access_log=False,
-        # uvicorn hands this to asyncio.wait_for, which takes any number of seconds.
+        # Read by FakesServer.shutdown as seconds; uvicorn types it int, any number works.
         timeout_graceful_shutdown=shutdown_timeout,  # type: ignore[arg-type]
     )
 
