@@ -12,6 +12,9 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import issued
+from .admin_guard import TOKEN_ENV, is_loopback, new_admin_token, policy_for
+
 DESCRIPTION = """\
 Faithful, stateful fakes of four calendar-disconnect APIs on one local port:
   /ravan   Ravan.ai Agni Cal.com service      /calcom  Cal.com API v2 calendars
@@ -27,6 +30,12 @@ seed file (YAML):
     - api: vcita
       state: calendar_sync
       params: {provider: google_v3}
+
+security: bound to loopback (the default), /__admin needs no credential but refuses foreign Host
+  names (DNS rebinding), cross-site browser requests and form content types. Bound to any other
+  address, every /__admin call needs 'Authorization: Bearer <admin token>'. The fakes keep their
+  vendors' own authentication. Secrets the fakes issue are masked in the journal, state dumps
+  and logs; only --seed's printout shows them in full.
 
 exit codes: 0 stopped with Ctrl-C or SIGTERM; 2 bad arguments, unusable seed file or port in use.
 """
@@ -64,7 +73,30 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--port", type=int, default=8080, help="port to bind, 0 for any free port (default: %(default)s)"
     )
-    serve.add_argument("--seed", type=Path, metavar="FILE", help="apply the provider states in this YAML file at start")
+    serve.add_argument(
+        "--seed",
+        type=Path,
+        metavar="FILE",
+        help="apply the provider states in this YAML file at start, and print what each created - tokens "
+        "and API keys in full, for use by a local client (see --quiet)",
+    )
+    serve.add_argument(
+        "--quiet", action="store_true", help="print no seeded ids or tokens (the base URLs are still printed)"
+    )
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another Host name the control plane accepts when bound to loopback, e.g. a proxy's name "
+        "(repeatable; NAME or NAME:PORT)",
+    )
+    serve.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help=f"the credential /__admin calls must send as 'Authorization: Bearer TOKEN' (default: ${TOKEN_ENV}; "
+        "bound beyond loopback without one, a token is generated and printed once)",
+    )
     serve.add_argument(
         "--validate-responses",
         action="store_true",
@@ -75,6 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
         dest="fast_path",
         action="store_false",
         help="serve through Connexion's own request handling instead of mockserver.fastpath (same answers, slower)",
+    )
+    serve.add_argument(
+        "--shutdown-timeout",
+        type=_non_negative_seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help="on Ctrl-C or SIGTERM, wait this long for requests in progress before dropping them; "
+        "a second signal stops at once (default: %(default)s)",
     )
     serve.set_defaults(handler=_serve)
 
@@ -119,7 +159,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .admin import InProcessAdmin
     from .app import build_app, describe_urls
     from .seeding import SeedError, apply_seed, load_seed
-    from .server import PortInUse, bind_socket, serve_forever
+    from .server import PortInUse, bind_socket, defer_stop_signals, serve_forever
 
     try:
         seed = load_seed(args.seed) if args.seed else None
@@ -142,7 +182,25 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"mockserver: {exc}", file=sys.stderr)
             return 2
         for entry in applied:
-            print(f"seeded {entry['api']}/{entry['state']}: {json.dumps(entry['data'])}")
+            if args.quiet:
+                print(f"seeded {entry['api']}/{entry['state']}")
+            else:
+                print(f"seeded {entry['api']}/{entry['state']}: {json.dumps(entry['data'])}")
+    token = args.admin_token or os.environ.get(TOKEN_ENV) or None
+    if not is_loopback(host):
+        print(
+            f"mockserver: warning: bound to {args.host}, not loopback: anyone who can reach this port can call "
+            "the fakes; /__admin requires the admin token",
+            file=sys.stderr,
+        )
+        if token is None:
+            token = new_admin_token()
+            print(f"admin token (Authorization: Bearer ...): {token}")
+    if token is not None:
+        issued.register(token)
+    policy = policy_for(args.host, port, allow_hosts=args.allow_host, token=token, address=host)
+    # Clients start on the URLs printed below; a stop from then on waits for the server to stop it.
+    defer_stop_signals()
     for name, url in describe_urls(f"http://{shown_host}:{port}", app).items():
         print(f"{name:<7} {url}")
     sys.stdout.flush()
@@ -150,8 +208,18 @@ def _serve(args: argparse.Namespace) -> int:
     # deliberate stop is a success, so both end in exit code 0.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with contextlib.suppress(KeyboardInterrupt):
-        serve_forever(app, sock)
+        serve_forever(app, sock, args.shutdown_timeout, policy)
     return 0
+
+
+def _non_negative_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds, got {text}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,6 +10,7 @@ socket as one; the bytes and their order are exactly those uvicorn wrote.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -79,7 +80,18 @@ class CoalescingTransport:
 
 
 class CoalescingHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools HTTP/1.1 protocol over a :class:`CoalescingTransport`."""
+    """uvicorn's httptools HTTP/1.1 protocol over a :class:`CoalescingTransport`.
+
+    ``last_active`` (monotonic seconds) is when the client last sent anything: when descriptors
+    run out, the longest-idle connections are closed first (see shedding.py).
+    """
+
+    last_active: float = 0.0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self.last_active = time.monotonic()
         super().connection_made(CoalescingTransport(transport, self.loop))  # type: ignore[arg-type]
+
+    def data_received(self, data: bytes) -> None:
+        self.last_active = time.monotonic()
+        super().data_received(data)

@@ -1,4 +1,4 @@
-"""The request journal: what reached the fakes, capped so memory stays bounded."""
+"""The request journal: what reached the fakes, capped so memory stays bounded, secrets masked."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections import deque
 from typing import Any
 
 from .clock import iso
+from .issued import mask_data
 
 DEFAULT_CAP = 1000
 
@@ -43,7 +44,10 @@ class Journal:
             self._entries.append(entry)
 
     def entries(self, api: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        """Entries newest first, optionally for one API and at most ``limit`` of them."""
+        """Entries newest first, optionally for one API and at most ``limit`` of them.
+
+        Issued secrets in them (a token in a path or a query) are masked as they are read.
+        """
         with self._lock:
             items = list(self._entries)
         items.reverse()
@@ -51,7 +55,7 @@ class Journal:
             items = [e for e in items if e["api"] == api]
         if limit is not None:
             items = items[:limit]
-        return [_readable(e) for e in items]
+        return [mask_data(_readable(e)) for e in items]
 
     def clear(self, api: str | None = None) -> int:
         """Forget entries (all, or one API's); answers how many were dropped."""

@@ -5,6 +5,9 @@
 * ``fake_admin`` (function): the in-process control plane of that server, after a reset.
 
 Set ``MOCKSERVER_VALIDATE_RESPONSES=0`` to turn off response validation in the fixture's server.
+With ``MOCKSERVER_ADMIN_TOKEN`` set, the fixture's server requires that token on ``/__admin`` (as
+``mockserver serve`` does), and :class:`~mockserver.admin.HttpAdmin` sends it; the server's
+``admin_token`` attribute holds it.
 """
 
 from __future__ import annotations
@@ -24,11 +27,13 @@ if TYPE_CHECKING:
 def make_fake_server() -> Iterator[ServerThread]:
     """A session-wide server; most tests want :func:`fake_server`, which also resets it."""
     # Imported here so that merely having the plugin installed costs a test run nothing.
+    from .admin_guard import TOKEN_ENV
     from .app import build_app
     from .server import ServerThread
 
     validate = os.environ.get("MOCKSERVER_VALIDATE_RESPONSES", "1") != "0"
-    with ServerThread(build_app(validate_responses=validate)) as server:
+    token = os.environ.get(TOKEN_ENV) or None
+    with ServerThread(build_app(validate_responses=validate), admin_token=token) as server:
         yield server
 
 

@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import httpx
 
+from ..admin_guard import TOKEN_ENV
 from ..errors import AdminError
 
 
 class HttpAdmin:
-    """Drives ``<base_url>/__admin``. See :class:`~mockserver.admin.Admin`."""
+    """Drives ``<base_url>/__admin``. See :class:`~mockserver.admin.Admin`.
 
-    def __init__(self, base_url: str, timeout: float = 10.0, client: httpx.Client | None = None) -> None:
+    Args:
+        base_url: the server's base URL (``http://127.0.0.1:8080``).
+        timeout: seconds per call.
+        client: an httpx client to use (one is made otherwise).
+        token: the admin credential, sent as ``Authorization: Bearer``; by default the
+            ``MOCKSERVER_ADMIN_TOKEN`` environment variable, when set. A server on loopback
+            needs none unless it was started with one.
+    """
+
+    def __init__(
+        self, base_url: str, timeout: float = 10.0, client: httpx.Client | None = None, token: str | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self._client = client or httpx.Client(timeout=timeout)
+        token = token or os.environ.get(TOKEN_ENV) or None
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
@@ -28,7 +43,9 @@ class HttpAdmin:
 
     def _call(self, method: str, path: str, json: Any = None, params: dict[str, Any] | None = None) -> Any:
         query = {k: v for k, v in (params or {}).items() if v is not None}
-        response = self._client.request(method, f"{self.base_url}/__admin{path}", json=json, params=query)
+        response = self._client.request(
+            method, f"{self.base_url}/__admin{path}", json=json, params=query, headers=self._headers
+        )
         try:
             payload = response.json()
         except ValueError:

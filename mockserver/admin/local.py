@@ -9,6 +9,7 @@ import jsonschema
 
 from ..errors import AdminError, Problem
 from ..interface import Vendor
+from ..issued import mask_data
 from ..runtime import Runtime
 from ..specs import UnknownApi, load_spec
 
@@ -43,7 +44,7 @@ class InProcessAdmin:
         dumps = {}
         for vendor in self._apis(api):
             with vendor.lock:
-                dumps[vendor.name] = vendor.dump()
+                dumps[vendor.name] = mask_data(vendor.dump())  # dumps show prefixes; this catches any slip
         return dumps
 
     def spec(self, api: str) -> dict[str, Any]:

@@ -103,7 +103,7 @@ def test_admin_http_bad_input_gets_admin_envelope(http: httpx.Client) -> None:
         http.post("/__admin/states", content=b"{oops", headers={"Content-Type": "application/json"}),
         http.post("/__admin/states", json={"state": "staff"}),
         http.post("/__admin/clock", json={"advance_seconds": "soon"}),
-        http.post("/__admin/faults", content=b"x", headers={"Content-Type": "text/plain"}),
+        http.post("/__admin/faults", content=b"x", headers={"Content-Type": "application/xml"}),
         http.get("/__admin/requests", params={"limit": "lots"}),
         http.delete("/__admin/health"),
         http.get("/__admin/nowhere"),

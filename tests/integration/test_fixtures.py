@@ -56,3 +56,26 @@ def test_a_suite_without_contracts_or_fixtures_pays_for_no_harness_imports(pytes
     pytester.makepyfile(test_plain=NOTHING_LOADED)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+TOKEN_SUITE = """
+import httpx
+
+from mockserver.admin import HttpAdmin
+
+
+def test_the_fixture_server_requires_the_token_from_the_environment(fake_server):
+    assert fake_server.admin_token == "fixture-admin-token-0123456789"
+    assert httpx.get(fake_server.url("admin") + "/health").status_code == 401
+    with HttpAdmin(fake_server.base_url) as admin:  # reads MOCKSERVER_ADMIN_TOKEN
+        assert admin.health()["status"] == "ok"
+"""
+
+
+def test_the_fixture_server_takes_the_admin_token_from_the_environment(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MOCKSERVER_ADMIN_TOKEN", "fixture-admin-token-0123456789")
+    pytester.makepyfile(test_token_suite=TOKEN_SUITE)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning")
+    result.assert_outcomes(passed=1)

@@ -64,5 +64,5 @@ def test_serve_forever_and_the_server_thread_share_one_uvicorn_set_up(monkeypatc
     thread_config = thread._server.config
     for config in (served[0], thread_config):
         assert config.http is CoalescingHttpToolsProtocol
-        assert config.loop == "asyncio"
+        assert config.loop == "mockserver.shedding:SheddingEventLoop"
         assert config.access_log is False

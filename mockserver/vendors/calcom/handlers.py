@@ -7,6 +7,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
+from ... import issued
 from ...errors import VendorError
 from ...interface import Call, Reply
 from . import envelope
@@ -154,7 +155,7 @@ def fake_consent(vendor: CalcomVendor, call: Call) -> Reply:
     if call.params.get("decision", "allow") == "deny":
         answer = {"error": "access_denied", **answer}
     else:
-        code = secrets.token_urlsafe(24)
+        code = issued.register(secrets.token_urlsafe(24))
         _store(vendor).oauth_codes[code] = OAuthCode(code, calendar, call.params.get("login_hint"))
         answer = {**answer, "code": code}
     separator = "&" if target.query else "?"

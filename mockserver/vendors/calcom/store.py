@@ -7,6 +7,7 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ... import issued
 from .apps import APPLE, APPS, APPS_BY_TYPE
 
 API_KEY = "api_key"
@@ -133,7 +134,7 @@ class CalcomStore:
         else:
             token = secrets.token_urlsafe(32)
         self.tokens[token] = Token(token, kind, user_id, expires_at, list(scopes or []))
-        return token
+        return issued.register(token)
 
     # -- credentials ----------------------------------------------------------------------------
     def user_credentials(self, user_id: int) -> list[Credential]:

@@ -7,6 +7,7 @@ from typing import Any
 
 import jwt
 
+from ...issued import register as register_secret
 from . import envelope
 
 ALGORITHM = "HS256"
@@ -26,7 +27,7 @@ def mint(key: bytes, org_id: str | None, now: float, *, expired: bool = False) -
     if org_id is not None:
         claims[ORG_CLAIM] = org_id
     claims["exp"] = issued + int(LIFETIME_SECONDS)
-    return jwt.encode(claims, key, algorithm=ALGORITHM)
+    return register_secret(jwt.encode(claims, key, algorithm=ALGORITHM))
 
 
 def verify(key: bytes, token: str, now: float) -> dict[str, Any]:

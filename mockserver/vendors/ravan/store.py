@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from ... import issued
 from ...clock import iso
 
 ACTIVE = "active"
@@ -23,7 +24,7 @@ def new_id() -> str:
 
 def new_api_key() -> str:
     """A Cal.com-style API key."""
-    return f"cal_live_{secrets.token_hex(16)}"
+    return issued.register(f"cal_live_{secrets.token_hex(16)}")
 
 
 def _key_prefix(key: str | None) -> str | None:

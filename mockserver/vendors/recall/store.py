@@ -14,6 +14,8 @@ from typing import Any
 
 import jwt
 
+from ... import issued
+
 PLATFORMS = ("google", "microsoft")
 CALENDAR_TOKEN_LIFETIME = 24 * 3600
 # Verified tokens remembered per store; past this many the memory is dropped and rebuilt.
@@ -122,7 +124,7 @@ class RecallStore:
 
     def issue_api_key(self, workspace_id: str) -> str:
         """Another API key for the workspace (40 hex characters, like Recall's keys)."""
-        key = secrets.token_hex(20)
+        key = issued.register(secrets.token_hex(20))
         self.api_keys[key] = workspace_id
         self.workspaces[workspace_id].api_keys.append(key)
         return key
@@ -130,7 +132,7 @@ class RecallStore:
     @staticmethod
     def revoked_api_key() -> str:
         """A key in Recall's format that no workspace holds (any more)."""
-        return secrets.token_hex(20)
+        return issued.register(secrets.token_hex(20))
 
     # -- calendar users -----------------------------------------------------------------------
     def find_user(self, workspace_id: str, external_id: str) -> CalendarUser | None:
@@ -181,7 +183,7 @@ class RecallStore:
             "exp": int(issued_at) + CALENDAR_TOKEN_LIFETIME,
             "jti": secrets.token_hex(8),
         }
-        return jwt.encode(claims, self.signing_key, algorithm="HS256")
+        return issued.register(jwt.encode(claims, self.signing_key, algorithm="HS256"))
 
     def read_calendar_token(self, token: str) -> CalendarToken | None:
         """What the token says, or None when it was not issued by this store."""

@@ -6,6 +6,8 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ... import issued
+
 PROVIDER_APP_CODES = {"google_v3": "googlewaysync", "outlook_v1.0": "outlookwaysync"}
 
 # What disconnect does to provider and account (setting ``disconnect_result``).
@@ -105,7 +107,7 @@ class VcitaStore:
         return sync
 
     def issue_token(self, kind: str, business_uid: str, staff_uid: str | None, expires_at: float | None) -> str:
-        token = secrets.token_hex(20)
+        token = issued.register(secrets.token_hex(20))
         self.tokens[token] = Token(token, kind, business_uid, staff_uid, expires_at)
         return token
 
