@@ -63,6 +63,11 @@ class HttpAdmin:
         """Reset one API, or all of them plus the clock; answers the APIs reset."""
         return self._call("POST", "/reset", params={"api": api})["reset"]
 
+    @property
+    def credential_headers(self) -> dict[str, str]:
+        """The headers that carry the admin credential (none without one)."""
+        return dict(self._headers)
+
     def spec(self, api: str) -> dict[str, Any]:
         """The OpenAPI document the served ``api`` answers by (``admin``: the control plane's)."""
         answer: dict[str, Any] = self._call("GET", f"/specs/{api}")

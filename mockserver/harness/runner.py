@@ -21,7 +21,7 @@ from .model import Step, StepFile
 from .redaction import Redactor, is_secret_name, redacted_logs
 from .report import FAILED, PASSED, SKIPPED, FileReport, StepRecord, excerpt
 from .speccheck import SpecChecker
-from .targets import SetupError, SkipFile, Target
+from .targets import CONTROL_PLANE_API, SetupError, SkipFile, Target
 from .templating import Scope, UndefinedVariable, render
 
 _NO_JSON = object()
@@ -158,6 +158,11 @@ class FileRun:
         query = render(step.query, self.scope)
         if step.token is not None:
             self._token(step, api, path, headers, query)
+        if api == CONTROL_PLANE_API:
+            for name, value in self.target.control_plane_headers().items():
+                if not any(existing.lower() == name.lower() for existing in headers):
+                    headers[name] = value
+                    self.redactor.add(value)
         content: bytes | None = None
         if step.raw_body is not None:
             content = str(render(step.raw_body, self.scope)).encode("utf-8")

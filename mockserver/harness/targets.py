@@ -283,6 +283,10 @@ class Target(ABC):
         """How many times a 429 is retried, and the longest ``Retry-After`` waited for."""
         return 0, 0.0
 
+    def control_plane_headers(self) -> dict[str, str]:
+        """Headers a step's own control-plane request needs (the admin credential, when one is set)."""
+        return {}
+
     def open_client(self, timeout: float) -> httpx.Client:
         """A new HTTP client for one file's requests (redirects are not followed: steps check them)."""
         return httpx.Client(timeout=timeout, follow_redirects=False)
@@ -322,6 +326,9 @@ class ControlPlaneTarget(Target):
 
     def base_url(self, api: str) -> str:
         return f"{self.base}/__admin" if api == CONTROL_PLANE_API else f"{self.base}/{api}"
+
+    def control_plane_headers(self) -> dict[str, str]:
+        return dict(getattr(self.admin, "credential_headers", {}))
 
     def served_apis(self) -> list[str]:
         try:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ import pytest
 from mockserver.admin import AdminError, HttpAdmin
 from mockserver.admin_guard import ADMIN_PREFIX, TOKEN_ENV
 from mockserver.app import build_app
+from mockserver.harness import SetupError, StepFailure, UrlTarget, load_step_file, run_step_file
 from mockserver.rendering import ADMIN_PREFIX as RESPONSES_ADMIN_PREFIX
 from mockserver.server import ServerThread
 
@@ -285,3 +287,26 @@ def test_serve_on_loopback_prints_no_warning_and_honours_allow_host() -> None:
     finally:
         stderr = stop(process)
     assert "warning" not in stderr
+
+
+CONTROL_PLANE_STEP_FILES = sorted(
+    path
+    for path in (Path(__file__).resolve().parents[2] / "contracts").rglob("*.yaml")
+    if path.name != "targets.yaml" and "api: admin" in path.read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize("path", CONTROL_PLANE_STEP_FILES[:3], ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_step_files_that_call_the_control_plane_pass_the_credential(with_token: ServerThread, path: Path) -> None:
+    # The harness sends the admin credential on a step's own control-plane request too.
+    target = UrlTarget("protected", with_token.base_url)
+    with HttpAdmin(with_token.base_url, token="s3cret-admin-token-for-tests") as admin:
+        target.admin = admin
+        report = run_step_file(load_step_file(path), target)
+    assert report.ok, report.headline()
+    # Without the credential the same file cannot even be set up.
+    bare = UrlTarget("bare", with_token.base_url)
+    with HttpAdmin(with_token.base_url, token=None) as admin:
+        bare.admin = admin
+        with pytest.raises((StepFailure, SetupError)):
+            run_step_file(load_step_file(path), bare)
