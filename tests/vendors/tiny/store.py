@@ -7,6 +7,8 @@ import secrets
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from mockserver import issued
+
 
 @dataclass
 class Note:
@@ -33,7 +35,7 @@ class NotesStore:
 
     def issue_token(self, expires_at: float | None) -> str:
         """A new bearer token."""
-        token = f"tiny_{secrets.token_hex(8)}"
+        token = issued.register(f"tiny_{secrets.token_hex(8)}")
         self.tokens[token] = expires_at
         return token
 
