@@ -9,17 +9,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from support.http import bearer
 
 from mockserver.admin import InProcessAdmin
 from mockserver.server import ServerThread
 
+API = "calcom"
+
 CALENDARS = "/v2/calendars"
-
-
-@pytest.fixture
-def client(fake_server: ServerThread) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=fake_server.url("calcom"), timeout=10) as c:
-        yield c
 
 
 @pytest.fixture
@@ -32,10 +29,6 @@ def browser() -> Iterator[httpx.Client]:
 @pytest.fixture
 def user(fake_admin: InProcessAdmin) -> dict[str, Any]:
     return fake_admin.apply_state("calcom", "user", {})
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def query(url: str) -> dict[str, str]:

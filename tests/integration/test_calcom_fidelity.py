@@ -8,24 +8,17 @@ openapi.json is generated) and the calendars controller e2e spec.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 
 from mockserver.admin import InProcessAdmin
-from mockserver.server import ServerThread
+
+API = "calcom"
 
 CALENDARS = "/v2/calendars"
 # DestinationCalendar's properties without @IsOptional in connected-calendars.output.ts.
 DTO_REQUIRED = {"id", "integration", "externalId", "primaryEmail", "userId", "eventTypeId", "credentialId"}
-
-
-@pytest.fixture
-def client(fake_server: ServerThread) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=fake_server.url("calcom"), timeout=10) as c:
-        yield c
 
 
 def listed(client: httpx.Client, token: str) -> dict[str, Any]:

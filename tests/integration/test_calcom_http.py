@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from support.http import bearer
 
 from mockserver.admin import InProcessAdmin
 from mockserver.server import ServerThread
+
+API = "calcom"
 
 CALENDARS = "/v2/calendars"
 NO_AUTH = (
@@ -22,18 +24,8 @@ UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9
 
 
 @pytest.fixture
-def client(fake_server: ServerThread) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=fake_server.url("calcom"), timeout=10) as c:
-        yield c
-
-
-@pytest.fixture
 def google(fake_admin: InProcessAdmin) -> dict[str, Any]:
     return fake_admin.apply_state("calcom", "connected_calendar", {"count": 2})
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def assert_error(response: httpx.Response, status: int, code: str, message: str) -> None:

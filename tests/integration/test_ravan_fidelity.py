@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from mockserver.admin import InProcessAdmin
-from mockserver.server import ServerThread
+
+API = "ravan"
 
 DISCONNECT = "/api/v1/calcom/disconnect"
 DISCONNECTED = {"success": True, "message": "Cal.com disconnected successfully"}
-
-
-@pytest.fixture
-def client(fake_server: ServerThread) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=fake_server.url("ravan"), timeout=10) as c:
-        yield c
 
 
 def statuses(admin: InProcessAdmin) -> dict[str, str]:

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from support.http import bearer
 
 from mockserver.admin import InProcessAdmin
 from mockserver.server import ServerThread
+
+API = "ravan"
 
 CALCOM = "/api/v1/calcom"
 DISCONNECT = f"{CALCOM}/disconnect"
 DISCONNECTED = {"success": True, "message": "Cal.com disconnected successfully"}
 PLAN_GATE_MESSAGE = "Plan does not include calendar integration"
-
-
-@pytest.fixture
-def client(fake_server: ServerThread) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=fake_server.url("ravan"), timeout=10) as c:
-        yield c
 
 
 @pytest.fixture
@@ -34,10 +30,6 @@ def accounts(fake_admin: InProcessAdmin) -> dict[str, Any]:
 def linked(fake_admin: InProcessAdmin, accounts: dict[str, Any]) -> dict[str, Any]:
     """An agent of that org linked to its first account."""
     return fake_admin.apply_state("ravan", "agent", {"calcom_account_id": accounts["calcom_account_ids"][0]})
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def agent_path(agent_id: str, leaf: str) -> str:

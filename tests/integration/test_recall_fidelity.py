@@ -8,22 +8,16 @@ trailing slash).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from mockserver.admin import InProcessAdmin
-from mockserver.server import ServerThread
+
+API = "recall"
 
 USER = "/api/v1/calendar/user/"
-
-
-@pytest.fixture
-def client(fake_server: ServerThread) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=fake_server.url("recall"), timeout=10) as c:
-        yield c
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -11,15 +10,11 @@ import pytest
 from mockserver.admin import HttpAdmin, InProcessAdmin
 from mockserver.server import ServerThread
 
+API = "recall"
+
 CAL = "/api/v1/calendar"
 NOT_PROVIDED = {"detail": "Authentication credentials were not provided."}
 INVALID = {"detail": "Invalid token."}
-
-
-@pytest.fixture
-def client(fake_server: ServerThread) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=fake_server.url("recall"), timeout=10) as c:
-        yield c
 
 
 @pytest.fixture

@@ -9,15 +9,16 @@ workflows under ``api-validation/workflows/scheduling/`` and the runner that exe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from support.http import bearer
 
 from mockserver.admin import InProcessAdmin
 from mockserver.errors import AdminError
-from mockserver.server import ServerThread
+
+API = "vcita"
 
 ITEMS = "/business/scheduling/v1/external_calendar_items"
 SYNCS = "/platform/v1/scheduling/calendar_syncs"
@@ -48,19 +49,9 @@ WORKFLOW_SYNC = {
 
 
 @pytest.fixture
-def client(fake_server: ServerThread) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=fake_server.url("vcita"), timeout=10) as c:
-        yield c
-
-
-@pytest.fixture
 def staff(fake_admin: InProcessAdmin) -> dict[str, Any]:
     """A staff member without a sync, with its staff, app and admin tokens."""
     return fake_admin.apply_state("vcita", "staff")
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def admin(token: str) -> dict[str, str]:

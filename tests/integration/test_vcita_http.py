@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from support.http import bearer
 
 from mockserver.admin import InProcessAdmin
 from mockserver.server import ServerThread
+
+API = "vcita"
 
 ITEMS = "/business/scheduling/v1/external_calendar_items"
 SYNCS = "/platform/v1/scheduling/calendar_syncs"
@@ -18,18 +20,8 @@ CONTEXT = {"success": False, "errors": [{"code": "unauthorized", "message": "Una
 
 
 @pytest.fixture
-def client(fake_server: ServerThread) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=fake_server.url("vcita"), timeout=10) as c:
-        yield c
-
-
-@pytest.fixture
 def synced(fake_admin: InProcessAdmin) -> dict[str, Any]:
     return fake_admin.apply_state("vcita", "calendar_sync", {"provider": "google_v3"})
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def action(staff_uid: str, provider: str = "google_v3", account: str = "testuser@gmail.com") -> dict[str, Any]:

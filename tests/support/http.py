@@ -1,0 +1,8 @@
+"""HTTP helpers the vendor test modules share."""
+
+from __future__ import annotations
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The ``Authorization`` header for a bearer token."""
+    return {"Authorization": f"Bearer {token}"}
