@@ -12,7 +12,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from .clock import Clock
 from .errors import Problem, VendorError
@@ -74,6 +74,30 @@ class ProviderState:
 
 
 Handler = Callable[[Any, Call], Reply]
+_H = TypeVar("_H", bound=Handler)
+
+
+class HandlerTable(dict[str, Handler]):
+    """A vendor's handlers by operationId, filled by decorating each handler with the operations
+    it serves (so the table and the functions cannot drift apart)::
+
+        OPERATIONS = HandlerTable()
+
+        @OPERATIONS.serves("disconnectExternalCalendar")
+        def disconnect(vendor, call): ...
+    """
+
+    def serves(self, *operation_ids: str) -> Callable[[_H], _H]:
+        """Register the decorated function as the handler of ``operation_ids``."""
+
+        def register(function: _H) -> _H:
+            for operation_id in operation_ids:
+                if operation_id in self:
+                    raise ValueError(f"{operation_id} already has a handler")
+                self[operation_id] = function
+            return function
+
+        return register
 
 
 class Vendor(ABC):
@@ -89,7 +113,9 @@ class Vendor(ABC):
     spec_file: ClassVar[str]
     """The OpenAPI file in ``specs/``."""
     handlers: ClassVar[Mapping[str, Handler]]
-    """operationId -> handler(vendor, call)."""
+    """operationId -> handler(vendor, call) (a :class:`HandlerTable`)."""
+    store_class: ClassVar[type]
+    """What :meth:`new_store` builds (the vendor's store class)."""
     rate_limits: ClassVar[Mapping[str, Limit]] = {}
     """Default limits per bucket; :meth:`rate_limit_keys` says which buckets a call counts in."""
     default_settings: ClassVar[Mapping[str, Any]] = {}
@@ -109,9 +135,9 @@ class Vendor(ABC):
         self.store: Any = self.new_store()
 
     # -- state -------------------------------------------------------------------------------
-    @abstractmethod
     def new_store(self) -> Any:
-        """A fresh, empty store."""
+        """A fresh, empty store: :attr:`store_class` called with no arguments."""
+        return self.store_class()
 
     def dump(self) -> dict[str, Any]:
         """The store as JSON-ready data (``GET /__admin/state``); stores provide ``dump()``."""

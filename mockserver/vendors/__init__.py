@@ -2,7 +2,8 @@
 
 Every package has the same modules with the same roles (ARCHITECTURE.md, "Adding a vendor"):
 ``__init__`` (the :class:`~mockserver.interface.Vendor` subclass, exported as ``VENDOR``),
-``auth``, ``store``, ``handlers``, ``envelope`` and ``states``; its fuzz set-up is in its spec.
+``auth``, ``store``, ``handlers`` (a :class:`~mockserver.interface.HandlerTable` filled by
+decorators), ``envelope`` and ``states``; its fuzz set-up is in its spec.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from mockserver.harness import (
     run_step_file,
 )
 from mockserver.harness.templating import Scope
-from mockserver.interface import Call, Reply
+from mockserver.interface import Call, HandlerTable, Reply
 from mockserver.vendors.vcita import VcitaVendor
 from mockserver.vendors.vcita import handlers as vcita_handlers
 
@@ -48,7 +48,7 @@ def _disconnect_with_bug(vendor: VcitaVendor, call: Call) -> Reply:
 class PlantedBugVcita(VcitaVendor):
     """vcita whose disconnect breaks its own spec."""
 
-    handlers = {**VcitaVendor.handlers, "disconnectExternalCalendar": _disconnect_with_bug}
+    handlers = HandlerTable({**VcitaVendor.handlers, "disconnectExternalCalendar": _disconnect_with_bug})
 
 
 @pytest.fixture(scope="module")

@@ -21,23 +21,13 @@ class CalcomVendor(Vendor):
 
     name = "calcom"
     spec_file = "calcom.yaml"
-    handlers = {
-        "CalendarsController_getCalendars": handlers.get_calendars,
-        "CalendarsController_redirect": handlers.connect,
-        "CalendarsController_save": handlers.save,
-        "CalendarsController_syncCredentials": handlers.sync_credentials,
-        "CalendarsController_check": handlers.check,
-        "CalendarsController_deleteCalendarCredentials": handlers.delete_calendar_credentials,
-        "FakeOAuth_consent": handlers.fake_consent,
-    }
+    handlers = handlers.OPERATIONS
     # Cal.com's published limits: 120/min per API key, 500/min per managed-user access token.
     rate_limits = {"api_key": Limit(120, 60.0), "access_token": Limit(500, 60.0)}
     token_kinds = TOKEN_KINDS
 
+    store_class = CalcomStore
     store: CalcomStore
-
-    def new_store(self) -> CalcomStore:
-        return CalcomStore()
 
     def authenticate(
         self, scheme: str, credential: str, headers: Mapping[str, str], operation_id: str

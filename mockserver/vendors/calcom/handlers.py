@@ -9,7 +9,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from ... import issued
 from ...errors import VendorError
-from ...interface import Call, Reply
+from ...interface import Call, HandlerTable, Reply
 from . import envelope
 from .apps import APPLE, APPS, CALENDARS, CHECK_MESSAGES, GOOGLE, INVALID_CALENDAR, OAUTH_CALENDARS
 from .calendars import list_for_user
@@ -26,6 +26,9 @@ _PROVIDER_SCOPES = {
     "office365": "User.Read Calendars.Read Calendars.ReadWrite offline_access",
 }
 FAKE_CLIENT_ID = "calcom-fake-oauth-client"
+
+OPERATIONS = HandlerTable()
+"""This fake's handlers by operationId."""
 
 
 def _error(call: Call, status: int, code: str, message: str) -> VendorError:
@@ -47,11 +50,13 @@ def _store(vendor: CalcomVendor) -> CalcomStore:
 
 
 # -- GET /v2/calendars ------------------------------------------------------------------------
+@OPERATIONS.serves("CalendarsController_getCalendars")
 def get_calendars(vendor: CalcomVendor, call: Call) -> Reply:
     return Reply({"status": SUCCESS, "data": list_for_user(_store(vendor), _user_id(call))})
 
 
 # -- POST /v2/calendars/{calendar}/disconnect --------------------------------------------------
+@OPERATIONS.serves("CalendarsController_deleteCalendarCredentials")
 def delete_calendar_credentials(vendor: CalcomVendor, call: Call) -> Reply:
     # The {calendar} segment is never read: Cal.com deletes any credential of the caller by id.
     store = _store(vendor)
@@ -64,6 +69,7 @@ def delete_calendar_credentials(vendor: CalcomVendor, call: Call) -> Reply:
 
 
 # -- GET /v2/calendars/{calendar}/check --------------------------------------------------------
+@OPERATIONS.serves("CalendarsController_check")
 def check(vendor: CalcomVendor, call: Call) -> Reply:
     calendar = call.params["calendar"]
     if calendar not in CALENDARS:
@@ -84,6 +90,7 @@ def _js_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+@OPERATIONS.serves("CalendarsController_syncCredentials")
 def sync_credentials(vendor: CalcomVendor, call: Call) -> Reply:
     if call.params["calendar"] != APPLE:
         raise _bad_request(call, INVALID_CALENDAR)
@@ -104,6 +111,7 @@ def sync_credentials(vendor: CalcomVendor, call: Call) -> Reply:
 
 
 # -- GET /v2/calendars/{calendar}/connect ------------------------------------------------------
+@OPERATIONS.serves("CalendarsController_redirect")
 def connect(vendor: CalcomVendor, call: Call) -> Reply:
     calendar = call.params["calendar"]
     if calendar not in OAUTH_CALENDARS:
@@ -143,6 +151,7 @@ def _redirect(status: int, location: str) -> Reply:
 
 
 # -- GET /fake-oauth/{calendar}/authorize (the fake's stand-in for Google's and Microsoft's consent) --
+@OPERATIONS.serves("FakeOAuth_consent")
 def fake_consent(vendor: CalcomVendor, call: Call) -> Reply:
     calendar = call.params["calendar"]
     if calendar not in OAUTH_CALENDARS:
@@ -202,6 +211,7 @@ def _js_type(value: Any) -> str:
     return "object"
 
 
+@OPERATIONS.serves("CalendarsController_save")
 def save(vendor: CalcomVendor, call: Call) -> Reply:
     state = _parse_state(call, call.params["state"])
     calendar = call.params["calendar"]

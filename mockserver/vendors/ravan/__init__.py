@@ -21,26 +21,18 @@ class RavanVendor(Vendor):
     spec_file = "ravan.yaml"
     # FastAPI reads a body sent without Content-Type as JSON (x-fidelity in the spec).
     json_without_content_type = True
-    handlers = {
-        "DisconnectCalcom": handlers.disconnect_calcom,
-        "AssignAgentCalcomAccount": handlers.assign_agent_account,
-        "GetAgentCalcomAccount": handlers.agent_info,
-        "GetAgentCalcomInfo": handlers.agent_info,
-        "GetAgentCalcomStatus": handlers.agent_status,
-    }
+    handlers = handlers.OPERATIONS
     # Ravan publishes no rate limits.
     rate_limits = {}
     token_kinds = (JWT,)
 
+    store_class = RavanStore
     store: RavanStore
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Kept across resets, like a deployment's signing key.
         self.signing_key = auth.new_signing_key()
         super().__init__(*args, **kwargs)
-
-    def new_store(self) -> RavanStore:
-        return RavanStore()
 
     def authenticate(
         self, scheme: str, credential: str, headers: Mapping[str, str], operation_id: str

@@ -5,12 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from ...interface import Call, Reply
+from ...interface import Call, HandlerTable, Reply
 from . import envelope
 from .store import Agent, Organization
 
 if TYPE_CHECKING:
     from . import RavanVendor
+
+OPERATIONS = HandlerTable()
+"""This fake's handlers by operationId."""
 
 
 def _uuid(value: str, name: str) -> str:
@@ -51,6 +54,7 @@ def _agent(vendor: RavanVendor, agent_id: str, org: Organization) -> Agent:
     return agent
 
 
+@OPERATIONS.serves("DisconnectCalcom")
 def disconnect_calcom(vendor: RavanVendor, call: Call) -> Reply:
     body: dict[str, Any] = call.body
     org_id: str = body["org_id"]
@@ -68,6 +72,7 @@ def disconnect_calcom(vendor: RavanVendor, call: Call) -> Reply:
     return Reply(envelope.success(envelope.DISCONNECTED))
 
 
+@OPERATIONS.serves("AssignAgentCalcomAccount")
 def assign_agent_account(vendor: RavanVendor, call: Call) -> Reply:
     agent_id = _uuid(call.params["agent_id"], "agent_id")
     account_id: str | None = call.body["calcom_account_id"]
@@ -111,6 +116,7 @@ def effective_account(vendor: RavanVendor, agent: Agent) -> dict[str, Any]:
     return {"connected": False, "type": "none"}
 
 
+@OPERATIONS.serves("GetAgentCalcomAccount", "GetAgentCalcomInfo")
 def agent_info(vendor: RavanVendor, call: Call) -> Reply:
     agent_id = _uuid(call.params["agent_id"], "agent_id")
     org = _org_context(vendor, call)
@@ -118,6 +124,7 @@ def agent_info(vendor: RavanVendor, call: Call) -> Reply:
     return Reply(envelope.success(envelope.INFO_RETRIEVED, effective_account(vendor, agent)))
 
 
+@OPERATIONS.serves("GetAgentCalcomStatus")
 def agent_status(vendor: RavanVendor, call: Call) -> Reply:
     agent_id = _uuid(call.params["agent_id"], "agent_id")
     claimed = _claimed_org(call)

@@ -24,14 +24,7 @@ class RecallVendor(Vendor):
 
     name = "recall"
     spec_file = "recall.yaml"
-    handlers = {
-        "calendar_authenticate_create": handlers.authenticate,
-        "calendar_user_retrieve": handlers.retrieve_user,
-        "calendar_user_update": handlers.update_user,
-        "calendar_user_destroy": handlers.destroy_user,
-        "calendar_user_disconnect_create": handlers.disconnect,
-        "calendar_users_list": handlers.list_users,
-    }
+    handlers = handlers.OPERATIONS
     # Each endpoint's documented limit; a bucket per endpoint, as each page states its own.
     rate_limits = {
         "calendar_authenticate_create": Limit(300, 60.0),  # per workspace
@@ -39,10 +32,8 @@ class RecallVendor(Vendor):
     }
     token_kinds = ("workspace", "calendar")
 
+    store_class = RecallStore
     store: RecallStore
-
-    def new_store(self) -> RecallStore:
-        return RecallStore()
 
     def authenticate(
         self, scheme: str, credential: str, headers: Mapping[str, str], operation_id: str

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...interface import Call, Reply
+from ...interface import Call, HandlerTable, Reply
 from .envelope import NOT_BLANK, field_error
 from .store import PREFERENCE_FLAGS, CalendarUser
 
 if TYPE_CHECKING:
     from . import RecallVendor
+
+OPERATIONS = HandlerTable()
+"""This fake's handlers by operationId."""
 
 
 def _user(vendor: RecallVendor, call: Call) -> CalendarUser:
@@ -18,6 +21,7 @@ def _user(vendor: RecallVendor, call: Call) -> CalendarUser:
     return user
 
 
+@OPERATIONS.serves("calendar_authenticate_create")
 def authenticate(vendor: RecallVendor, call: Call) -> Reply:
     assert call.auth is not None
     # DRF's CharField trims surrounding whitespace, then refuses what is left blank.
@@ -29,10 +33,12 @@ def authenticate(vendor: RecallVendor, call: Call) -> Reply:
     return Reply({"token": store.issue_calendar_token(user, call.now)})
 
 
+@OPERATIONS.serves("calendar_user_retrieve")
 def retrieve_user(vendor: RecallVendor, call: Call) -> Reply:
     return Reply(_user(vendor, call).public())
 
 
+@OPERATIONS.serves("calendar_user_update")
 def update_user(vendor: RecallVendor, call: Call) -> Reply:
     user = _user(vendor, call)
     body: Any = call.body if isinstance(call.body, dict) else {}
@@ -48,17 +54,20 @@ def update_user(vendor: RecallVendor, call: Call) -> Reply:
     return Reply(user.public())
 
 
+@OPERATIONS.serves("calendar_user_destroy")
 def destroy_user(vendor: RecallVendor, call: Call) -> Reply:
     vendor.store.delete_user(_user(vendor, call).id)
     return Reply(None, 204)
 
 
+@OPERATIONS.serves("calendar_user_disconnect_create")
 def disconnect(vendor: RecallVendor, call: Call) -> Reply:
     user = _user(vendor, call)
     vendor.store.disconnect(user, call.body["platform"])
     return Reply(user.public())
 
 
+@OPERATIONS.serves("calendar_users_list")
 def list_users(vendor: RecallVendor, call: Call) -> Reply:
     assert call.auth is not None
     workspace_id = call.auth["workspace_id"]

@@ -17,12 +17,7 @@ class VcitaVendor(Vendor):
 
     name = "vcita"
     spec_file = "vcita.yaml"
-    handlers = {
-        "connectExternalCalendar": handlers.connect,
-        "disconnectExternalCalendar": handlers.disconnect,
-        "disableExternalCalendar": handlers.disable,
-        "createCalendarSync": handlers.create_calendar_sync,
-    }
+    handlers = handlers.OPERATIONS
     # x-throttling-tier "8ReqPerSec" in vcita's swagger, read as 8 requests per second per token.
     rate_limits = {"token": Limit(8, 1.0)}
     default_settings = {"error_envelope": envelope.STATUS_ERROR, "disconnect_result": CLEAR}
@@ -32,10 +27,8 @@ class VcitaVendor(Vendor):
     }
     token_kinds = ("staff", "app", "admin")
 
+    store_class = VcitaStore
     store: VcitaStore
-
-    def new_store(self) -> VcitaStore:
-        return VcitaStore()
 
     def authenticate(
         self, scheme: str, credential: str, headers: Mapping[str, str], operation_id: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...errors import VendorError
-from ...interface import Call, Reply
+from ...interface import Call, HandlerTable, Reply
 from .envelope import errors_body, unauthorized
 from .store import CLEAR, CalendarSync, Staff
 
@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from . import VcitaVendor
 
 _SYNC_FLAGS = ("should_import", "should_export", "is_private_import", "is_private_export")
+
+OPERATIONS = HandlerTable()
+"""This fake's handlers by operationId."""
 
 
 def _error(vendor: VcitaVendor, code: str, message: str, field: str = "staff") -> VendorError:
@@ -51,6 +54,7 @@ def _reply(sync: CalendarSync) -> Reply:
     return Reply({"success": True, "data": sync.public()})
 
 
+@OPERATIONS.serves("connectExternalCalendar")
 def connect(vendor: VcitaVendor, call: Call) -> Reply:
     sync = _registered_sync(vendor, call)
     if sync.account is None:
@@ -63,6 +67,7 @@ def connect(vendor: VcitaVendor, call: Call) -> Reply:
     return _reply(sync)
 
 
+@OPERATIONS.serves("disconnectExternalCalendar")
 def disconnect(vendor: VcitaVendor, call: Call) -> Reply:
     sync = _registered_sync(vendor, call)
     if vendor.settings["disconnect_result"] == CLEAR:
@@ -72,6 +77,7 @@ def disconnect(vendor: VcitaVendor, call: Call) -> Reply:
     return _reply(sync)
 
 
+@OPERATIONS.serves("disableExternalCalendar")
 def disable(vendor: VcitaVendor, call: Call) -> Reply:
     sync = _registered_sync(vendor, call)
     if sync.account is None:
@@ -81,6 +87,7 @@ def disable(vendor: VcitaVendor, call: Call) -> Reply:
     return _reply(sync)
 
 
+@OPERATIONS.serves("createCalendarSync")
 def create_calendar_sync(vendor: VcitaVendor, call: Call) -> Reply:
     body: dict[str, Any] = call.body
     staff = _staff_in_context(vendor, call, body["staff_uid"])

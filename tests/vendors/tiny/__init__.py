@@ -24,16 +24,14 @@ class TinyVendor(Vendor):
 
     name = "tiny"
     spec_file = str(Path(__file__).with_name("tiny.yaml"))
-    handlers = {"getNote": handlers.get_note, "putNote": handlers.put_note, "deleteNote": handlers.delete_note}
+    handlers = handlers.OPERATIONS
     rate_limits = {"token": Limit(50, 1.0)}
     default_settings = {"shout": False}
     settings_schema = {"shout": {"type": "boolean"}}
     token_kinds = ("token",)
 
+    store_class = NotesStore
     store: NotesStore
-
-    def new_store(self) -> NotesStore:
-        return NotesStore()
 
     def authenticate(
         self, scheme: str, credential: str, headers: Mapping[str, str], operation_id: str

@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from mockserver.interface import Call, Reply
+from mockserver.interface import Call, HandlerTable, Reply
 
 from . import envelope
 from .store import Note
 
 if TYPE_CHECKING:
     from . import TinyVendor
+
+OPERATIONS = HandlerTable()
+"""The tiny fake's handlers by operationId."""
 
 
 def _note(vendor: TinyVendor, call: Call) -> Note:
@@ -21,11 +24,13 @@ def _note(vendor: TinyVendor, call: Call) -> Note:
     return note
 
 
+@OPERATIONS.serves("getNote")
 def get_note(vendor: TinyVendor, call: Call) -> Reply:
     """GET a note."""
     return Reply(asdict(_note(vendor, call)))
 
 
+@OPERATIONS.serves("putNote")
 def put_note(vendor: TinyVendor, call: Call) -> Reply:
     """Create or replace a note."""
     text = call.body["text"].upper() if vendor.settings["shout"] else call.body["text"]
@@ -34,6 +39,7 @@ def put_note(vendor: TinyVendor, call: Call) -> Reply:
     return Reply(asdict(note))
 
 
+@OPERATIONS.serves("deleteNote")
 def delete_note(vendor: TinyVendor, call: Call) -> Reply:
     """Delete a note, answering it."""
     note = _note(vendor, call)
