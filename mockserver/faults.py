@@ -6,7 +6,21 @@ import copy
 import random
 import threading
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypedDict, Unpack
+
+
+class FaultOptions(TypedDict, total=False):
+    """What a fault does: a forced error status, a delay, or both; for the next ``times`` calls
+    (every call without it), and for a ``ratio`` of them (all by default)."""
+
+    status: int | None
+    delay_ms: int
+    times: int | None
+    ratio: float
+
+
+FAULT_OPTIONS = tuple(FaultOptions.__annotations__)
+"""The option names, as the control plane's JSON carries them."""
 
 
 @dataclass
@@ -39,18 +53,10 @@ class FaultStore:
         self._lock = threading.Lock()
         self._random = random.Random(seed)
 
-    def add(
-        self,
-        api: str,
-        operation_id: str,
-        status: int | None = None,
-        delay_ms: int = 0,
-        times: int | None = None,
-        ratio: float = 1.0,
-    ) -> Fault:
+    def add(self, api: str, operation_id: str, **options: Unpack[FaultOptions]) -> Fault:
         """Register a fault; the newest fault on an operation wins."""
         with self._lock:
-            fault = Fault(self._next_id, api, operation_id, status, delay_ms, times, ratio)
+            fault = Fault(self._next_id, api, operation_id, **options)
             self._next_id += 1
             self._faults.append(fault)
         return fault

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import AdminError
+from ..faults import FAULT_OPTIONS
 from .local import InProcessAdmin
 
 Result = tuple[Any, int]
@@ -56,14 +57,8 @@ def listFaults(admin: InProcessAdmin) -> Result:
 
 
 def addFault(admin: InProcessAdmin, body: dict[str, Any]) -> Result:
-    fault = admin.add_fault(
-        body["api"],
-        body["operation_id"],
-        status=body.get("status"),
-        delay_ms=body.get("delay_ms", 0),
-        times=body.get("times"),
-        ratio=body.get("ratio", 1.0),
-    )
+    options: Any = {name: body[name] for name in FAULT_OPTIONS if name in body}
+    fault = admin.add_fault(body["api"], body["operation_id"], **options)
     return {"data": fault}, 201
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
 from ..admin_guard import TOKEN_ENV
 from ..errors import AdminError
+from ..faults import FaultOptions
 
 
 class HttpAdmin:
@@ -99,21 +100,10 @@ class HttpAdmin:
         """Empty the journal; answers how many entries were dropped."""
         return self._call("DELETE", "/requests")["cleared"]
 
-    def add_fault(
-        self,
-        api: str,
-        operation_id: str,
-        status: int | None = None,
-        delay_ms: int = 0,
-        times: int | None = None,
-        ratio: float = 1.0,
-    ) -> dict[str, Any]:
-        """Inject a fault into one operation; answers the fault."""
-        body: dict[str, Any] = {"api": api, "operation_id": operation_id, "delay_ms": delay_ms, "ratio": ratio}
-        if status is not None:
-            body["status"] = status
-        if times is not None:
-            body["times"] = times
+    def add_fault(self, api: str, operation_id: str, **options: Unpack[FaultOptions]) -> dict[str, Any]:
+        """Inject a fault into one operation (see :class:`~mockserver.faults.FaultOptions`); answers the fault."""
+        body: dict[str, Any] = {"api": api, "operation_id": operation_id}
+        body.update({name: value for name, value in options.items() if value is not None})
         return self._call("POST", "/faults", json=body)["data"]
 
     def faults(self) -> list[dict[str, Any]]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, Unpack
 
 import jsonschema
 
 from ..errors import AdminError, Problem
+from ..faults import FaultOptions
 from ..interface import Vendor
 from ..issued import mask_data
 from ..runtime import Runtime
@@ -118,16 +119,9 @@ class InProcessAdmin:
         """Empty the journal; answers how many entries were dropped."""
         return self.runtime.journal.clear()
 
-    def add_fault(
-        self,
-        api: str,
-        operation_id: str,
-        status: int | None = None,
-        delay_ms: int = 0,
-        times: int | None = None,
-        ratio: float = 1.0,
-    ) -> dict[str, Any]:
-        """Inject a fault into one operation; answers the fault."""
+    def add_fault(self, api: str, operation_id: str, **options: Unpack[FaultOptions]) -> dict[str, Any]:
+        """Inject a fault into one operation (see :class:`~mockserver.faults.FaultOptions`); answers the fault."""
+        status, delay_ms, ratio = options.get("status"), options.get("delay_ms", 0), options.get("ratio", 1.0)
         self._vendor(api)
         known = self.runtime.operation_ids(api)
         if operation_id not in known:
@@ -140,7 +134,7 @@ class InProcessAdmin:
             raise AdminError(400, "invalid_fault", "status must be between 400 and 599")
         if not 0.0 <= ratio <= 1.0:
             raise AdminError(400, "invalid_fault", "ratio must be between 0 and 1")
-        return self.runtime.faults.add(api, operation_id, status, delay_ms, times, ratio).to_dict()
+        return self.runtime.faults.add(api, operation_id, **options).to_dict()
 
     def faults(self) -> list[dict[str, Any]]:
         """The active faults."""

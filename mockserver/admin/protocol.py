@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, Unpack
+
+from ..faults import FaultOptions
 
 
 class Admin(Protocol):
@@ -44,16 +46,8 @@ class Admin(Protocol):
         """Empty the journal; answers how many entries were dropped."""
         ...
 
-    def add_fault(
-        self,
-        api: str,
-        operation_id: str,
-        status: int | None = None,
-        delay_ms: int = 0,
-        times: int | None = None,
-        ratio: float = 1.0,
-    ) -> dict[str, Any]:
-        """Inject a fault into one operation; answers the fault."""
+    def add_fault(self, api: str, operation_id: str, **options: Unpack[FaultOptions]) -> dict[str, Any]:
+        """Inject a fault into one operation (see :class:`~mockserver.faults.FaultOptions`); answers the fault."""
         ...
 
     def faults(self) -> list[dict[str, Any]]:
