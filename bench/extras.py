@@ -133,13 +133,18 @@ def _startup_once(apis: list[str], seed: Path, timeout_s: float = 30.0) -> float
                 if pending:
                     time.sleep(0.002)
     finally:
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        _stop(process, 5)
     return finished - started
+
+
+def _stop(process: subprocess.Popen[Any], grace: float) -> None:
+    """SIGTERM, then SIGKILL if it is still running after ``grace`` seconds."""
+    process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
 
 
 def measure_startup(runs: int, log: Log) -> dict[str, Any]:
@@ -238,12 +243,7 @@ def measure_records_and_soak(
         soak = _soak(base_url, process.pid, actors_file, soak_s, wrk, connections, threads, work, log)
         return stored, soak
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        _stop(process, 10)
 
 
 def _soak(

@@ -11,6 +11,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import issued
 from .admin_guard import TOKEN_ENV, is_loopback, new_admin_token, policy_for
@@ -54,6 +55,11 @@ exit codes: pytest's (0 all passed, 1 some failed, 2 interrupted, 4 usage error,
 """
 
 
+def _with_epilog(epilog: str) -> dict[str, Any]:
+    """A sub-command's epilog, printed as written."""
+    return {"epilog": epilog, "formatter_class": argparse.RawDescriptionHelpFormatter}
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``mockserver`` command."""
     parser = argparse.ArgumentParser(
@@ -66,8 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         "serve",
         help="serve every fake and the control plane until Ctrl-C",
         description="Serve every fake and the control plane on one port until Ctrl-C.",
-        epilog=SERVE_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **_with_epilog(SERVE_EPILOG),
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     serve.add_argument(
@@ -122,8 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
         "contracts",
         help="run the contract suites (step files) under pytest",
         description="Run contract step files under pytest against the fakes, a served URL or real endpoints.",
-        epilog=CONTRACTS_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **_with_epilog(CONTRACTS_EPILOG),
         usage="mockserver contracts [PATHS] [--target NAME|URL] [--allow-destructive] [--targets-file PATH] "
         "[pytest args]",
     )

@@ -384,43 +384,16 @@ class ControlPlaneTarget(Target):
             close()
 
 
-class FakeTarget(ControlPlaneTarget):
-    """The fakes in this process, served on a free loopback port from a background thread.
+class _LocalTarget(ControlPlaneTarget):
+    """Fakes of this process, on an app built here.
 
     Args:
-        app: the app to serve (default: every fake, response validation on).
-    """
-
-    kind = "fake"
-
-    def __init__(
-        self,
-        name: str = "fake",
-        app: FakesApp | None = None,
-        defaults: Mapping[str, ApiDefaults] | None = None,
-        auth: Mapping[str, Mapping[str, str]] | None = None,
-    ) -> None:
-        from ..app import build_app
-        from ..server import ServerThread
-
-        self.server: ServerThread = ServerThread(app or build_app(validate_responses=True)).start()
-        super().__init__(name, self.server.app.admin, self.server.base_url, defaults, auth)
-
-    def close(self) -> None:
-        self.server.stop()
-
-
-class InProcessTarget(ControlPlaneTarget):
-    """The fakes in this process, called through ASGI without a socket (``transport: asgi``).
-
-    Args:
-        app: the app to call (default: a new one from ``app_factory``).
+        app: the app (default: a new one from ``app_factory``).
         app_factory: builds the app, and a fresh one for :meth:`fresh` (default: every
             registered fake, response validation on).
     """
 
     kind = "fake"
-    BASE_URL = "http://testserver"
 
     def __init__(
         self,
@@ -432,11 +405,39 @@ class InProcessTarget(ControlPlaneTarget):
     ) -> None:
         self.app_factory = app_factory or _default_app
         self.app = app or self.app_factory()
-        super().__init__(name, self.app.admin, self.BASE_URL, defaults, auth)
+        super().__init__(name, self.app.admin, self._serve(self.app), defaults, auth)
 
-    def fresh(self) -> InProcessTarget:
-        """The same target over a new app, with state of its own."""
-        return InProcessTarget(self.name, app_factory=self.app_factory)
+    def _serve(self, app: FakesApp) -> str:
+        """Make ``app`` reachable; answers the base URL requests go to."""
+        raise NotImplementedError
+
+    def fresh(self) -> _LocalTarget:
+        """The same kind of target over a new app, with state of its own."""
+        return type(self)(self.name, app_factory=self.app_factory)
+
+
+class FakeTarget(_LocalTarget):
+    """The fakes in this process, served on a free loopback port from a background thread."""
+
+    server: ServerThread
+
+    def _serve(self, app: FakesApp) -> str:
+        from ..server import ServerThread
+
+        self.server = ServerThread(app).start()
+        return self.server.base_url
+
+    def close(self) -> None:
+        self.server.stop()
+
+
+class InProcessTarget(_LocalTarget):
+    """The fakes in this process, called through ASGI without a socket (``transport: asgi``)."""
+
+    BASE_URL = "http://testserver"
+
+    def _serve(self, app: FakesApp) -> str:
+        return self.BASE_URL
 
     def open_client(self, timeout: float) -> httpx.Client:
         from starlette.testclient import TestClient

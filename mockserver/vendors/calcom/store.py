@@ -49,14 +49,8 @@ class Credential:
 
     def deleted_output(self) -> dict[str, Any]:
         """The six fields disconnect answers (DeletedCalendarCredentialsOutputDto)."""
-        return {
-            "id": self.id,
-            "type": self.type,
-            "userId": self.user_id,
-            "teamId": self.team_id,
-            "appId": self.app_id,
-            "invalid": self.invalid,
-        }
+        names = {"id": "id", "type": "type", "userId": "user_id", "teamId": "team_id", "appId": "app_id"}
+        return {**{key: getattr(self, name) for key, name in names.items()}, "invalid": self.invalid}
 
 
 @dataclass

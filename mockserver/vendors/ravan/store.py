@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ... import issued
@@ -105,13 +105,8 @@ class Agent:
     private_account: PrivateAccount | None = None
 
     def dump(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "org_id": self.org_id,
-            "name": self.name,
-            "calcom_account_id": self.calcom_account_id,
-            "private_account": None if self.private_account is None else self.private_account.dump(),
-        }
+        private = None if self.private_account is None else self.private_account.dump()
+        return {**asdict(self), "private_account": private}
 
 
 @dataclass

@@ -54,12 +54,19 @@ def _reply(sync: CalendarSync) -> Reply:
     return Reply({"success": True, "data": sync.public()})
 
 
+def _bind_fresh(sync: CalendarSync, call: Call) -> bool:
+    """Bind the body's account to a fresh sync (one with no account yet); whether it was fresh."""
+    if sync.account is not None:
+        return False
+    sync.account = call.body["calendar_sync"]["account"]
+    return True
+
+
 @OPERATIONS.serves("connectExternalCalendar")
 def connect(vendor: VcitaVendor, call: Call) -> Reply:
     sync = _registered_sync(vendor, call)
-    if sync.account is None:
+    if _bind_fresh(sync, call):
         # A fresh sync (disabled, no account): connect binds the account and enables it.
-        sync.account = call.body["calendar_sync"]["account"]
         sync.enabled = True
     elif not sync.enabled:
         # "disabled" applies only once provider and account already match.
@@ -80,9 +87,8 @@ def disconnect(vendor: VcitaVendor, call: Call) -> Reply:
 @OPERATIONS.serves("disableExternalCalendar")
 def disable(vendor: VcitaVendor, call: Call) -> Reply:
     sync = _registered_sync(vendor, call)
-    if sync.account is None:
-        # The verified disable workflow runs on a freshly created sync and gets the account bound.
-        sync.account = call.body["calendar_sync"]["account"]
+    # The verified disable workflow runs on a freshly created sync and gets the account bound.
+    _bind_fresh(sync, call)
     sync.enabled = False
     return _reply(sync)
 

@@ -33,6 +33,14 @@ class Staff:
     name: str
 
 
+PUBLIC_FIELDS = (
+    "uid", "staff_uid", "provider", "account", "enabled", "should_import", "should_export",
+    "is_external_app", "is_private_import", "is_private_export", "is_staff_disable_ics",
+    "is_business_disable_ics",
+)  # fmt: skip
+"""A CalendarSync's fields as vcita answers them, in its order."""
+
+
 @dataclass
 class CalendarSync:
     uid: str
@@ -53,20 +61,7 @@ class CalendarSync:
 
     def public(self) -> dict[str, Any]:
         """The twelve fields of vcita's swagger examples and verified connect workflow."""
-        return {
-            "uid": self.uid,
-            "staff_uid": self.staff_uid,
-            "provider": self.provider,
-            "account": self.account,
-            "enabled": self.enabled,
-            "should_import": self.should_import,
-            "should_export": self.should_export,
-            "is_external_app": self.is_external_app,
-            "is_private_import": self.is_private_import,
-            "is_private_export": self.is_private_export,
-            "is_staff_disable_ics": self.is_staff_disable_ics,
-            "is_business_disable_ics": self.is_business_disable_ics,
-        }
+        return {name: getattr(self, name) for name in PUBLIC_FIELDS}
 
     @property
     def registered(self) -> bool:

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mockserver.errors import Problem, VendorError
-from mockserver.interface import Call, ProviderState, Vendor
-from mockserver.ratelimit import Limit
+from mockserver.interface import ProviderState, Vendor
 
 from . import auth, envelope, handlers, states
 from .store import NotesStore
@@ -25,7 +24,6 @@ class TinyVendor(Vendor):
     name = "tiny"
     spec_file = str(Path(__file__).with_name("tiny.yaml"))
     handlers = handlers.OPERATIONS
-    rate_limits = {"token": Limit(50, 1.0)}
     default_settings = {"shout": False}
     settings_schema = {"shout": {"type": "boolean"}}
     token_kinds = ("token",)
@@ -40,9 +38,6 @@ class TinyVendor(Vendor):
 
     def render(self, problem: Problem, path: str) -> VendorError:
         return envelope.render(problem)
-
-    def rate_limit_keys(self, call: Call) -> dict[str, str]:
-        return {"token": call.auth["token"]} if call.auth else {}
 
     @property
     def provider_states(self) -> Mapping[str, ProviderState]:
