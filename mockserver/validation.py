@@ -112,7 +112,7 @@ def parse_json(text: str) -> Any:
     validation or a handler.
     """
     try:
-        body = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+        body = _DECODER.decode(text)
     except RecursionError:
         body = _TOO_DEEP
     except ValueError as exc:  # JSONDecodeError, and the refusals above
@@ -123,6 +123,8 @@ def parse_json(text: str) -> Any:
 
 
 _TOO_DEEP = object()
+# Built once: json.loads with hooks would build a decoder (and its scanner) on every call.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:
