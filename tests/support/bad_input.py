@@ -431,6 +431,20 @@ class BadInputSuite:
             response = probe.send(operation, probe.valid_body(operation), None)
         assert_answer(response, expected)
 
+    @pytest.mark.parametrize("media_type", ["json", "application/json/x", ""])
+    def test_a_media_type_that_is_no_type_slash_subtype_is_no_known_type(
+        self, probe: Probe, operation: BodyOperation, media_type: str
+    ) -> None:
+        """Connexion split such a header at "/" and failed with a 500 (found by the property test)."""
+        path = operation.url_path(probe.seed)
+        with probe.unchanged():
+            response = probe.send(operation, probe.valid_body(operation), media_type)
+        assert_answer(response, self.media_type_answer(path, "application/octet-stream"))
+
+    def test_a_parameter_holding_a_slash_is_still_json(self, probe: Probe, operation: BodyOperation) -> None:
+        response = probe.send(operation, probe.valid_body(operation), "application/json; boundary=a/b; charset=utf-8")
+        assert response.status_code == operation.success, response.text
+
     # -- class 2: chunked bodies -----------------------------------------------------------------
     def test_small_chunked_body_is_served(self, probe: Probe, operation: BodyOperation) -> None:
         headers = {**operation.auth(probe.seed), "Content-Type": "application/json", "Transfer-Encoding": "chunked"}
