@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import PAYLOAD_TOO_LARGE, Problem
+from .errors import INVALID_PARAMETER, PAYLOAD_TOO_LARGE, Problem
 from .rendering import VENDOR_SCOPE_KEY, admin_error, encode
 from .runtime import Runtime
 
@@ -83,8 +83,8 @@ class FakesMiddleware:
 
         try:
             prepared = await self._prepare(scope, receive, json_default=vendor.json_without_content_type)
-            if prepared is None:
-                rendered = vendor.render(_too_large(self.max_body_bytes), scope["path"])
+            if isinstance(prepared, Problem):
+                rendered = vendor.render(prepared, scope["path"])
                 await _answer(send_wrapper, rendered.status, rendered.body, rendered.headers)
                 return
             await self.app(scope, prepared, send_wrapper)
@@ -95,13 +95,14 @@ class FakesMiddleware:
     async def _serve_other(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The control plane and unknown paths: the same body handling, no journal."""
         prepared = await self._prepare(scope, receive, json_default=True)
-        if prepared is None:
-            await _answer(send, *admin_error(_too_large(self.max_body_bytes), scope["path"]))
+        if isinstance(prepared, Problem):
+            await _answer(send, *admin_error(prepared, scope["path"]))
             return
         await self.app(scope, prepared, send)
 
-    async def _prepare(self, scope: Scope, receive: Receive, *, json_default: bool) -> Receive | None:
-        """Check and normalise the request's body headers; None when the body is too large.
+    async def _prepare(self, scope: Scope, receive: Receive, *, json_default: bool) -> Receive | Problem:
+        """Check and normalise the request's body headers; the Problem when they cannot be served
+        (a body too large, a ``Content-Length`` that is no number of bytes).
 
         Answers the ``receive`` to hand on: capped for a body with a length, or replaying a
         chunked body that was read here in full (a chunked body has no ``Content-Length``, and
@@ -112,22 +113,23 @@ class FakesMiddleware:
         content_type: bytes | None = None
         for name, value in scope["headers"]:
             if name == b"content-length":
-                try:
-                    length = int(value)
-                except ValueError:
-                    length = None
+                # An HTTP server refuses such framing itself; an app called in process (a test
+                # client) gets it as sent, and the layers below would fail on it with a 500.
+                if not value.strip().isdigit():
+                    return _bad_length()
+                length = int(value)
             elif name == b"content-type":
                 content_type = value
             elif name == b"transfer-encoding":
                 chunked = b"chunked" in value.lower()
         if length is not None and length > self.max_body_bytes:
-            return None
+            return _too_large(self.max_body_bytes)
         replay: bytes | None = None
         if chunked and length is None:
             try:
                 replay = await _read_all(receive, self.max_body_bytes)
             except _TooLarge:
-                return None
+                return _too_large(self.max_body_bytes)
             length = len(replay)
         normalised = _normalised_type(content_type, bool(length), json_default)
         if replay is not None or normalised != content_type:
@@ -159,7 +161,8 @@ class FakesMiddleware:
 def _normalised_type(content_type: bytes | None, has_body: bool, json_default: bool) -> bytes | None:
     """The Content-Type the layers below see.
 
-    Media types are case-insensitive (RFC 9110, 8.3.1): ``APPLICATION/JSON`` is JSON. A body sent
+    Media types are case-insensitive (RFC 9110, 8.3.1): ``APPLICATION/JSON`` is JSON. A value
+    that is no ``type/subtype`` is treated as a body of no known type. A body sent
     without any Content-Type is JSON for a vendor whose framework parses it so
     (``Vendor.json_without_content_type``), and otherwise a body of no known type, answered as
     that vendor answers any non-JSON body.
@@ -170,8 +173,19 @@ def _normalised_type(content_type: bytes | None, has_body: bool, json_default: b
         return _JSON if json_default else _UNTYPED
     media, separator, parameters = content_type.partition(b";")
     lowered = media.strip().lower()
-    if lowered == media:
+    if lowered == media and b"/" not in parameters and lowered.count(b"/") == 1:
         return content_type
+    # Connexion splits the whole header at "/" and expects two parts (utils.is_json_mimetype), on
+    # every operation: anything else failed there with a 500.
+    if lowered.count(b"/") != 1:
+        # Not a media type at all ("json", "a/b/c"): a body of no known type (FastAPI, too,
+        # reads an unparseable type as text/plain, never as JSON).
+        return _UNTYPED if has_body else None
+    if b"/" in parameters:
+        # A parameter value holding a "/" (boundary=a/b) says nothing about JSON; it is dropped.
+        kept = [parameter for parameter in parameters.split(b";") if b"/" not in parameter]
+        parameters = b";".join(kept)
+        separator = b";" if kept else b""
     return lowered + separator + parameters
 
 
@@ -214,3 +228,9 @@ async def _answer(send: Send, status: int, body: Any, headers: dict[str, str]) -
 
 def _too_large(limit: int) -> Problem:
     return Problem(413, PAYLOAD_TOO_LARGE, f"the body is larger than {limit} bytes", "body", "invalid")
+
+
+def _bad_length() -> Problem:
+    return Problem(
+        400, INVALID_PARAMETER, "the Content-Length header is not a number of bytes", "Content-Length", "invalid"
+    )
