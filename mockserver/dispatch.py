@@ -17,6 +17,7 @@ from .errors import INTERNAL, Problem
 from .interface import Call, Vendor
 from .rendering import fault_error
 from .runtime import Runtime
+from .validation import PARSED_BODY
 
 # Arguments Connexion adds besides the operation's own parameters.
 _CONTEXT_ARGUMENTS = ("body", "user", "token_info")
@@ -62,6 +63,10 @@ def make_dispatcher(runtime: Runtime, vendor: Vendor, operation_id: str) -> Call
         token_info = kwargs.get("token_info")
         params = {k: v for k, v in kwargs.items() if k not in _CONTEXT_ARGUMENTS}
         scope = current_scope._get_current_object()
+        if isinstance(body, bytes):
+            # A body sent without Content-Type: validation took it as the operation's media type
+            # (JSON) and parsed it, but Connexion hands the handler the raw bytes.
+            body = scope.get("extensions", {}).get(PARSED_BODY, body)
         headers = Headers(scope=scope)
         path, scheme = path_and_scheme(scope)
         host = headers.get("host", "127.0.0.1")
