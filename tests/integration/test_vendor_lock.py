@@ -12,6 +12,7 @@ AdminError), or two provider states number their rows from the same count.
 
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 from collections import Counter
@@ -59,7 +60,7 @@ def run_together(
         return job()
 
     with ThreadPoolExecutor(max_workers=len(http_jobs) + len(admin_jobs)) as pool:
-        admin = [pool.submit(start, lambda job=job: job(served)) for job in admin_jobs]
+        admin = [pool.submit(start, functools.partial(job, served)) for job in admin_jobs]
         http = [pool.submit(start, job) for job in http_jobs]
         for future in http:
             future.exception()  # waits
@@ -111,7 +112,7 @@ def test_ravan_requests_and_control_plane_threads_keep_the_store_consistent(
         return created
 
     http, admin = run_together(
-        [lambda w=w: http_worker(w) for w in range(HTTP_THREADS)], [admin_worker] * ADMIN_THREADS
+        [functools.partial(http_worker, w) for w in range(HTTP_THREADS)], [admin_worker] * ADMIN_THREADS
     )
     answers = [answer for result in http for answer in result]
     created = [account for result in admin for account in result]
@@ -179,7 +180,7 @@ def test_calcom_requests_and_control_plane_threads_keep_the_store_consistent(
         return created, minted
 
     http, admin = run_together(
-        [lambda w=w: http_worker(w) for w in range(HTTP_THREADS)], [admin_worker] * ADMIN_THREADS
+        [functools.partial(http_worker, w) for w in range(HTTP_THREADS)], [admin_worker] * ADMIN_THREADS
     )
     statuses = [status for result in http for status in result]
     created_users = [user for created, _ in admin for user in created]

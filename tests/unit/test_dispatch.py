@@ -68,7 +68,7 @@ def test_a_json_body_without_content_type_reaches_the_handler_parsed(app: FakesA
     assert app.admin.state("tiny")["tiny"]["notes"][0]["text"] == "no type"
 
 
-class _Recording(tiny_vendor()):  # type: ignore[misc,valid-type]
+class _Recording(tiny_vendor()):  # type: ignore[misc]
     """The tiny vendor, noting the Call each handler is given."""
 
     seen: list[Call] = []
