@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -24,7 +24,7 @@ class Bare(Vendor):
 
     name = "bare"
     spec_file = "unused.yaml"
-    handlers: Mapping[str, Any] = {}
+    handlers: ClassVar[Mapping[str, Any]] = {}
     default_settings = {"mode": "a", "nested": {"list": [1]}}
 
     def new_store(self) -> dict[str, Any]:
