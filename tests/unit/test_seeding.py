@@ -49,7 +49,7 @@ def test_a_malformed_seed_file_is_refused_with_the_reason(tmp_path: Path, text: 
 
 
 def test_a_missing_seed_file_is_a_seed_error(tmp_path: Path) -> None:
-    with pytest.raises(SeedError, match="missing.yaml"):
+    with pytest.raises(SeedError, match=r"missing\.yaml"):
         load_seed(tmp_path / "missing.yaml")
 
 
