@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from jsonschema import Draft4Validator
+from support.asgi import NOTES, call, note_and_token, tiny_app
 
 from mockserver.errors import Problem
 from mockserver.validation import FieldAwareJSONBodyValidator, describe
@@ -65,3 +66,26 @@ def test_field_aware_validator_rejects_empty_and_accepts_valid() -> None:
     assert (raised.value.status, raised.value.field, raised.value.reason) == (400, "body", "missing")
     good = {"staff_uid": "s", "calendar_sync": {"provider": "google_v3"}}
     assert validator._validate(good) == good
+
+
+@pytest.mark.parametrize("fast_path", [True, False], ids=["fast_path", "connexion"])
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"\xff\xfe{}", "the body is not valid utf-8: invalid start byte"),
+        (b'{"text": ', "the body is not valid JSON: Expecting value: line 1 column 10 (char 9)"),
+        (b'{"text": 5}', "text must be of type string"),
+        (b'{"pinned": true}', "text is missing"),
+        (b'{"text": "a", "colour": "red"}', "colour is not a known field"),
+    ],
+)
+def test_a_bad_body_is_refused_in_the_vendors_envelope_and_changes_nothing(
+    fast_path: bool, body: bytes, reason: str
+) -> None:
+    app = tiny_app(fast_path=fast_path)
+    note, headers = note_and_token(app)
+    response = call(
+        app, "PUT", f"{NOTES}/{note}", headers={**headers, "Content-Type": "application/json"}, content=body
+    )
+    assert (response.status_code, response.json()) == (400, {"ok": False, "reason": reason})
+    assert app.admin.state("tiny")["tiny"]["notes"] == [{"id": note, "text": "hello", "pinned": False}]
