@@ -63,7 +63,7 @@ def run_together(
         admin = [pool.submit(start, functools.partial(job, served)) for job in admin_jobs]
         http = [pool.submit(start, job) for job in http_jobs]
         for future in http:
-            future.exception()  # waits
+            future.exception()  # wait for it, whether it failed or not
         served.set()
         return [future.result() for future in http], [future.result() for future in admin]
 
