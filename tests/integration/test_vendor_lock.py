@@ -87,7 +87,7 @@ def test_ravan_requests_and_control_plane_threads_keep_the_store_consistent(
     other_org = fake_admin.apply_state("ravan", "calcom_account", {"count": RAVAN_OTHER_ACCOUNTS})["org_id"]
     fake_admin.clear_requests()
 
-    def http_worker(worker: int) -> list[tuple[str, int]]:
+    def http_worker(worker: int) -> list[tuple[str, int, Any]]:
         answers = []
         with httpx.Client(base_url=fake_server.url("ravan"), headers=bearer(token), timeout=30) as client:
             for round_ in range(ROUNDS):
@@ -98,7 +98,7 @@ def test_ravan_requests_and_control_plane_threads_keep_the_store_consistent(
                     agent = agent_ids[(worker + round_) % len(agent_ids)]
                     target = kept[(worker * ROUNDS + round_) % len(kept)]
                     response = client.put(f"{RAVAN_CALCOM}/agents/{agent}/account", json={"calcom_account_id": target})
-                answers.append((target, response.status_code))
+                answers.append((target, response.status_code, response.json()))
         return answers
 
     def admin_worker(served: threading.Event) -> list[str]:
@@ -117,7 +117,12 @@ def test_ravan_requests_and_control_plane_threads_keep_the_store_consistent(
     answers = [answer for result in http for answer in result]
     created = [account for result in admin for account in result]
 
-    assert Counter(status for _, status in answers) == {200: HTTP_THREADS * ROUNDS}
+    assert Counter(status for _, status, _ in answers) == {200: HTTP_THREADS * ROUNDS}
+    for target, _, body in answers:
+        if target in doomed:
+            assert body == {"success": True, "message": "Cal.com disconnected successfully"}
+        else:
+            assert body["data"]["calcom_account_id"] == target
     assert len(fake_admin.requests("ravan")) == HTTP_THREADS * ROUNDS
     state = fake_admin.state("ravan")["ravan"]
     accounts = {account["id"]: account for account in state["calcom_accounts"]}
@@ -130,7 +135,7 @@ def test_ravan_requests_and_control_plane_threads_keep_the_store_consistent(
     assert {a for a in account_ids if accounts[a]["status"] == "inactive"} == set(doomed)
     assert all(accounts[a]["deleted_at"] is None for a in kept)
     # Every agent link is to a kept account some request assigned.
-    assigned = {target for target, _ in answers} - set(doomed)
+    assigned = {target for target, _, _ in answers} - set(doomed)
     for agent in state["agents"]:
         assert agent["calcom_account_id"] in assigned | {None}
 
