@@ -29,7 +29,7 @@ from mockserver.server import ServerThread
 
 HTTP_THREADS = 6
 ADMIN_THREADS = 3
-ROUNDS = 30  # operations per thread
+ROUNDS = 60  # requests per HTTP thread
 
 
 @pytest.fixture(autouse=True)
@@ -145,7 +145,7 @@ CALCOM_CALENDARS = "/v2/calendars"
 CALCOM_USERS = HTTP_THREADS * ROUNDS // 2
 # Users listed once before the threads start, so each dump walks that many destination rows: the
 # longer the walk, the likelier that a listing adds a row in the middle of it.
-CALCOM_LISTED = 50
+CALCOM_LISTED = 100
 
 
 def test_calcom_requests_and_control_plane_threads_keep_the_store_consistent(
@@ -174,14 +174,15 @@ def test_calcom_requests_and_control_plane_threads_keep_the_store_consistent(
         return statuses
 
     def admin_worker(served: threading.Event) -> tuple[list[int], int]:
+        # Mostly dumps (which walk every table) and tokens (one row each); a new user now and then.
         created: list[int] = []
         minted = 0
         while not served.is_set():
-            created.append(fake_admin.apply_state("calcom", "user")["user_id"])
             fake_admin.state("calcom")
-            if len(created) % 2:
-                fake_admin.mint_token("calcom", "api_key", user_id=users[len(created) % len(users)]["user_id"])
-                minted += 1
+            fake_admin.mint_token("calcom", "api_key", user_id=users[minted % len(users)]["user_id"])
+            minted += 1
+            if minted % 10 == 0:
+                created.append(fake_admin.apply_state("calcom", "user")["user_id"])
         return created, minted
 
     http, admin = run_together(
