@@ -29,8 +29,15 @@ def _body(text: str) -> bytes:
 JSON = {"Content-Type": "application/json"}
 
 
-def test_the_default_cap_is_one_mebibyte() -> None:
+def test_the_served_app_refuses_a_body_over_one_mebibyte(app: FakesApp) -> None:
+    note, headers = note_and_token(app)
+    body = _body("x" * MAX_BODY_BYTES)
+    response = call(app, "PUT", f"{NOTES}/{note}", headers={**headers, **JSON}, content=body)
     assert MAX_BODY_BYTES == 1024 * 1024
+    assert (response.status_code, response.json()) == (
+        413,
+        {"ok": False, "reason": "the body is larger than 1048576 bytes"},
+    )
 
 
 def test_a_declared_content_length_over_the_cap_is_refused_in_the_vendors_envelope(app: FakesApp) -> None:
