@@ -259,7 +259,7 @@ class BundledSpecification(OpenAPISpecification):
 
     Connexion validates every spec it loads against the OpenAPI schema (and every default
     against its schema), which took a third of ``mockserver serve``'s start-up. The bundled specs
-    cannot change after release, and ``tests/unit/test_specs_valid.py`` runs exactly that
+    cannot change after release, and ``tests/unit/test_specs.py`` runs exactly that
     validation on each of them as the app builds it.
     """
 

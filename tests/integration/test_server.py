@@ -1,17 +1,17 @@
-"""The listening socket the fakes are served from."""
+"""Serving the app on a real socket: the listening socket and the background server thread.
+
+The foreground ``serve_forever`` is exercised through ``mockserver serve`` in test_cli.py.
+"""
 
 from __future__ import annotations
 
-import gc
 import socket
-from collections.abc import Callable
 
+import httpx
 import pytest
-import uvicorn
 
 from mockserver.app import build_app
-from mockserver.http_protocol import CoalescingHttpToolsProtocol
-from mockserver.server import PortInUse, ServerThread, bind_socket, serve_forever
+from mockserver.server import PortInUse, ServerThread, bind_socket
 
 
 def test_listening_socket_is_tcp_so_accepted_connections_get_nodelay() -> None:
@@ -37,32 +37,32 @@ def test_port_in_use_is_reported() -> None:
         sock.close()
 
 
-def _serve_forever_without_serving(
-    monkeypatch: pytest.MonkeyPatch, instead_of_running: Callable[[uvicorn.Server], object]
-) -> None:
-    """Call serve_forever with uvicorn's Server.run replaced by ``instead_of_running``."""
-    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: instead_of_running(self))
-    sock = bind_socket("127.0.0.1", 0)
-    try:
-        serve_forever(build_app(), sock)
-    finally:
-        gc.unfreeze()
-        sock.close()
+def test_the_server_thread_serves_its_app_and_keeps_serving(fake_server: ServerThread) -> None:
+    assert fake_server.url("ravan") == f"{fake_server.base_url}/ravan"
+    assert fake_server.url("admin") == f"{fake_server.base_url}/__admin"
+    # Many requests on one kept-alive connection, then many connections of one request each.
+    with httpx.Client(base_url=fake_server.base_url, timeout=10) as client:
+        statuses = [client.get("/__admin/health").status_code for _ in range(300)]
+        statuses += [client.get(f"/vcita/nowhere/{n}").status_code for n in range(100)]
+    for _ in range(50):
+        statuses.append(httpx.get(f"{fake_server.base_url}/__admin/health", timeout=10).status_code)
+    assert statuses == [200] * 300 + [404] * 100 + [200] * 50
+    assert len(fake_server.app.admin.requests("vcita")) == 100
 
 
-def test_serve_forever_freezes_what_was_built_before_serving(monkeypatch: pytest.MonkeyPatch) -> None:
-    frozen_when_served: list[int] = []
-    _serve_forever_without_serving(monkeypatch, lambda server: frozen_when_served.append(gc.get_freeze_count()))
-    assert len(frozen_when_served) == 1 and frozen_when_served[0] > 10_000
+def test_a_stopped_server_refuses_connections_and_its_port_can_be_bound_again() -> None:
+    server = ServerThread(build_app(vendors=[])).start()
+    host, port = server.base_url.removeprefix("http://").split(":")
+    assert httpx.get(f"{server.base_url}/__admin/health", timeout=10).json() == {"status": "ok", "apis": []}
+    server.stop()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{server.base_url}/__admin/health", timeout=2)
+    bind_socket(host, int(port)).close()
 
 
-def test_serve_forever_and_the_server_thread_share_one_uvicorn_set_up(monkeypatch: pytest.MonkeyPatch) -> None:
-    served: list[uvicorn.Config] = []
-    _serve_forever_without_serving(monkeypatch, lambda server: served.append(server.config))
-    thread = ServerThread()  # not started: Server.run is replaced above
-    thread._socket.close()
-    thread_config = thread._server.config
-    for config in (served[0], thread_config):
-        assert config.http is CoalescingHttpToolsProtocol
-        assert config.loop == "mockserver.shedding:SheddingEventLoop"
-        assert config.access_log is False
+def test_a_server_thread_serves_only_the_app_it_was_given() -> None:
+    app = build_app(vendors=[])
+    with ServerThread(app) as server:
+        assert server.app is app
+        assert httpx.get(server.url("admin") + "/health", timeout=10).json()["apis"] == []
+        assert httpx.get(f"{server.base_url}/vcita/x", timeout=10).status_code == 404

@@ -1,4 +1,4 @@
-"""HTTP helpers the vendor test modules share."""
+"""Small HTTP helpers for tests that call the fakes."""
 
 from __future__ import annotations
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from mockserver.errors import Problem, VendorError
-from mockserver.interface import ProviderState, Vendor
+from mockserver.interface import Call, ProviderState, Vendor
+from mockserver.ratelimit import Limit
 
 from . import auth, envelope, handlers, states
 from .store import NotesStore
@@ -26,6 +27,8 @@ class TinyVendor(Vendor):
     handlers = handlers.OPERATIONS
     default_settings = {"shout": False}
     settings_schema = {"shout": {"type": "boolean"}}
+    # One bucket per token, as most vendors count; the tests lower it to see 429s.
+    rate_limits = {"token": Limit(50, 1.0)}
     token_kinds = ("token",)
 
     store_class = NotesStore
@@ -38,6 +41,10 @@ class TinyVendor(Vendor):
 
     def render(self, problem: Problem, path: str) -> VendorError:
         return envelope.render(problem)
+
+    def rate_limit_keys(self, call: Call) -> dict[str, str]:
+        assert call.auth is not None  # every tiny operation needs a token
+        return {"token": call.auth["token"]}
 
     @property
     def provider_states(self) -> Mapping[str, ProviderState]:

@@ -1,4 +1,6 @@
-"""The compiled body check never accepts a body that the Python validator refuses."""
+"""The fast path's own parts: bundled specs loaded without re-validation, and a compiled body check
+that never accepts a body the Python validator refuses (the served answers are compared with
+Connexion's own stack in tests/integration/test_fastpath_equivalence.py)."""
 
 from __future__ import annotations
 
@@ -13,10 +15,28 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft4Validator
 
+from mockserver.app import build_app
+from mockserver.fastpath import BundledSpecification, PreparedAsyncApp
 from mockserver.fastpath.validation import fast_validator, header_content_type
 from mockserver.specs import load_spec, spec_dir
+from mockserver.vendors import ALL_VENDORS
 
 SPECS = sorted(path.name for path in spec_dir().glob("*.yaml"))
+
+
+def test_the_served_app_loads_every_api_as_a_bundled_spec() -> None:
+    app = build_app()
+    connexion_app = app.connexion_app
+    assert isinstance(connexion_app, PreparedAsyncApp)
+    apis = connexion_app.middleware.apis
+    assert sorted(api.kwargs["name"] for api in apis) == sorted([*[v.name for v in ALL_VENDORS], "admin"])
+    assert all(isinstance(api.specification, BundledSpecification) for api in apis)
+
+
+def test_a_swagger_2_document_is_refused() -> None:
+    app = PreparedAsyncApp(__name__)
+    with pytest.raises(ValueError, match="OpenAPI 3"):
+        app.add_api({"swagger": "2.0", "info": {"title": "t", "version": "1"}, "paths": {}})
 
 
 def _body_schemas() -> list[tuple[str, dict[str, Any], Any]]:
