@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 from support.http import bearer
+from support.vcita import action, disconnect_reply
 
 from mockserver.admin import InProcessAdmin
 from mockserver.server import ServerThread
@@ -24,34 +25,13 @@ def synced(fake_admin: InProcessAdmin) -> dict[str, Any]:
     return fake_admin.apply_state("vcita", "calendar_sync", {"provider": "google_v3"})
 
 
-def action(staff_uid: str, provider: str = "google_v3", account: str = "testuser@gmail.com") -> dict[str, Any]:
-    return {"staff_uid": staff_uid, "calendar_sync": {"provider": provider, "account": account}}
-
-
 def test_seed_004_flow_connect_then_disconnect(client: httpx.Client, synced: dict[str, Any]) -> None:
     headers = bearer(synced["tokens"]["staff"])
     connected = client.put(f"{ITEMS}/connect", json=action(synced["staff_uid"]), headers=headers)
     assert connected.status_code == 200
     disconnected = client.put(f"{ITEMS}/disconnect", json=action(synced["staff_uid"]), headers=headers)
     assert disconnected.status_code == 200
-    # Seed 004's "Expected Response (200)", with this run's ids, plus the swagger's seven flags.
-    assert disconnected.json() == {
-        "success": True,
-        "data": {
-            "uid": synced["calendar_sync_uid"],
-            "staff_uid": synced["staff_uid"],
-            "provider": None,
-            "account": None,
-            "enabled": False,
-            "should_import": True,
-            "should_export": False,
-            "is_external_app": True,
-            "is_private_import": False,
-            "is_private_export": False,
-            "is_staff_disable_ics": False,
-            "is_business_disable_ics": False,
-        },
-    }
+    assert disconnected.json() == disconnect_reply(synced["calendar_sync_uid"], synced["staff_uid"])
     again = client.put(f"{ITEMS}/disconnect", json=action(synced["staff_uid"]), headers=headers)
     assert again.status_code == 422
     assert again.json() == {
