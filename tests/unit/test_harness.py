@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from stepfiles import DISCONNECT, ROOT, TARGETS, disconnect_step, step_file, write
+from support.stepfiles import DISCONNECT, ROOT, TARGETS, disconnect_step, step_file, write
 
 from mockserver.harness import (
     InProcessTarget,
