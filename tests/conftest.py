@@ -8,7 +8,9 @@ from collections.abc import Iterator
 import httpcore  # noqa: F401
 import httpx
 import pytest
+from support.http import Refusals
 
+from mockserver.admin import InProcessAdmin
 from mockserver.server import ServerThread
 
 pytest_plugins = ["pytester"]
@@ -19,3 +21,9 @@ def client(request: pytest.FixtureRequest, fake_server: ServerThread) -> Iterato
     """An HTTP client on the fake the test module names in its ``API`` constant."""
     with httpx.Client(base_url=fake_server.url(request.module.API), timeout=10) as c:
         yield c
+
+
+@pytest.fixture
+def refusals(request: pytest.FixtureRequest, client: httpx.Client, fake_admin: InProcessAdmin) -> Refusals:
+    """Requests to the module's ``API`` that must change nothing, on the ``client`` fixture's client."""
+    return Refusals(client, fake_admin, request.module.API)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from support.serve import ENV, ENV_WITHOUT_ADMIN_TOKEN, free_port, serve, stop
 
 from mockserver.admin import AdminError, HttpAdmin
 from mockserver.admin_guard import ADMIN_PREFIX, TOKEN_ENV
@@ -207,47 +203,9 @@ def test_bound_beyond_loopback_every_admin_call_needs_the_generated_token() -> N
         assert response.status_code == 401
 
 
-ENV = {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONUNBUFFERED": "1"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def serve(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], list[str]]:
-    """``mockserver serve`` with ``args``; answers the process and its stdout up to the control plane's URL."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "serve", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env or ENV,
-    )
-    assert process.stdout is not None
-    lines: list[str] = []
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line.rstrip("\n"))
-        if "/__admin" in line:
-            return process, lines
-    process.kill()
-    raise AssertionError(f"serve printed {lines}; stderr: {process.communicate()[1]}")
-
-
-def stop(process: subprocess.Popen[str]) -> str:
-    process.terminate()
-    return process.communicate(timeout=15)[1]
-
-
 def test_serve_beyond_loopback_warns_and_prints_a_generated_token_once() -> None:
     port = free_port()
-    env = {k: v for k, v in ENV.items() if k != TOKEN_ENV}
-    process, lines = serve("--host", "0.0.0.0", "--port", str(port), env=env)
+    process, lines = serve("--host", "0.0.0.0", "--port", str(port), env=ENV_WITHOUT_ADMIN_TOKEN)
     try:
         token_lines = [line for line in lines if line.startswith("admin token")]
         assert len(token_lines) == 1, lines
@@ -257,7 +215,7 @@ def test_serve_beyond_loopback_warns_and_prints_a_generated_token_once() -> None
         with HttpAdmin(base, token=token) as admin:
             assert admin.health()["status"] == "ok"
     finally:
-        stderr = stop(process)
+        _, stderr = stop(process)
     assert "not loopback" in stderr and "warning" in stderr
     assert token not in stderr
 
@@ -277,15 +235,14 @@ def test_serve_takes_the_token_from_the_environment_and_does_not_print_it() -> N
 
 def test_serve_on_loopback_prints_no_warning_and_honours_allow_host() -> None:
     port = free_port()
-    env = {k: v for k, v in ENV.items() if k != TOKEN_ENV}
-    process, lines = serve("--port", str(port), "--allow-host", "devbox.test", env=env)
+    process, lines = serve("--port", str(port), "--allow-host", "devbox.test", env=ENV_WITHOUT_ADMIN_TOKEN)
     try:
         assert not [line for line in lines if "admin token" in line]
         base = f"http://127.0.0.1:{port}"
         assert httpx.get(f"{base}/__admin/health", headers={"Host": f"devbox.test:{port}"}).status_code == 200
         assert_refused(httpx.get(f"{base}/__admin/health", headers={"Host": "other.test"}), 403, "host_not_allowed")
     finally:
-        stderr = stop(process)
+        _, stderr = stop(process)
     assert "warning" not in stderr
 
 

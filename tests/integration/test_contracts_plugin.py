@@ -7,50 +7,33 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from support.stepfiles import disconnect_step, step_text
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = ROOT / "tests" / "harness_cases"
 SEED_PAGE = ROOT / "contracts" / "vcita" / "disconnect_external_calendar.seed.md"
 
-PASSING = """\
-name: passing disconnect
-api: vcita
-tags: [disconnect, smoke]
-given:
-  - state: calendar_sync
-    params: {account: testuser@gmail.com}
-steps:
-  - id: disconnect
-    method: PUT
-    path: /business/scheduling/v1/external_calendar_items/disconnect
-    token: staff
-    body:
-      staff_uid: "{{staff_uid}}"
-      calendar_sync: {provider: google_v3, account: testuser@gmail.com}
-    expect:
-      status: 200
-      body: {data: {enabled: false}}
-"""
+PASSING = step_text(
+    [disconnect_step("testuser@gmail.com", expect={"status": 200, "body": {"data": {"enabled": False}}})],
+    name="passing disconnect",
+    tags=["disconnect", "smoke"],
+    given=[{"state": "calendar_sync", "params": {"account": "testuser@gmail.com"}}],
+)
 
 # The spec-violation case runs against a fake with a planted bug, chosen by a conftest that
-# overrides the plugin's contract_target fixture for its folder only.
-PLANTED_CONFTEST = """\
+# overrides the plugin's contract_target fixture for its folder only. It may run in a new process,
+# so it finds the tests' support package by its path.
+PLANTED_CONFTEST = f"""\
+import sys
+
 import pytest
+
+if {str(ROOT / "tests")!r} not in sys.path:
+    sys.path.insert(0, {str(ROOT / "tests")!r})
 
 from mockserver.app import build_app
 from mockserver.harness import FakeTarget
-from mockserver.vendors.vcita import VcitaVendor
-from mockserver.vendors.vcita import handlers
-
-
-def disconnect_with_bug(vendor, call):
-    reply = handlers.disconnect(vendor, call)
-    reply.body["data"]["enabled"] = "no"  # Planted bug: a string where the spec says boolean.
-    return reply
-
-
-class PlantedBugVcita(VcitaVendor):
-    handlers = {**VcitaVendor.handlers, "disconnectExternalCalendar": disconnect_with_bug}
+from support.planted import PlantedBugVcita
 
 
 @pytest.fixture(scope="session")

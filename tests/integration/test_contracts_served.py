@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.stepfiles import disconnect_step, step_text
 
 from mockserver.app import build_app
 from mockserver.harness.plugin import is_contract_path
@@ -67,46 +68,26 @@ def test_mockserver_contracts_command(server: ServerThread, tmp_path: Path) -> N
     assert "vcita 422 unprocessable" not in names  # deselected by -k
 
 
-REAL_FILE = """\
-name: real disconnect
-api: vcita
-given:
-  - state: calendar_sync
-steps:
-  - id: disconnect
-    method: PUT
-    path: /business/scheduling/v1/external_calendar_items/disconnect
-    token: staff
-    body:
-      staff_uid: "{{staff_uid}}"
-      calendar_sync: {provider: google_v3, account: "{{account}}"}
-    expect:
-      status: 200
-      body: {data: {staff_uid: "{{staff_uid}}", provider: null, enabled: false}}
-  - id: repeat
-    method: PUT
-    path: /business/scheduling/v1/external_calendar_items/disconnect
-    token: staff
-    body:
-      staff_uid: "{{staff_uid}}"
-      calendar_sync: {provider: google_v3, account: "{{account}}"}
-    expect:
-      status: 200
-"""
+REAL_FILE = step_text(
+    [
+        disconnect_step(
+            "{{account}}",
+            expect={
+                "status": 200,
+                "body": {"data": {"staff_uid": "{{staff_uid}}", "provider": None, "enabled": False}},
+            },
+        ),
+        disconnect_step("{{account}}", id="repeat", expect={"status": 200}),
+    ],
+    name="real disconnect",
+    given=[{"state": "calendar_sync"}],
+)
 
-UNSATISFIABLE_FILE = """\
-name: needs a staff state
-api: vcita
-given:
-  - state: staff
-steps:
-  - id: disconnect
-    method: PUT
-    path: /business/scheduling/v1/external_calendar_items/disconnect
-    token: staff
-    body: {staff_uid: "{{staff_uid}}", calendar_sync: {provider: google_v3, account: a@b.c}}
-    expect: {status: 200}
-"""
+UNSATISFIABLE_FILE = step_text(
+    [disconnect_step(expect={"status": 200})],
+    name="needs a staff state",
+    given=[{"state": "staff"}],
+)
 
 
 def _real_targets(vcita_url: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from support.http import bearer
+from support.http import Refusals, bearer
 
 from mockserver.admin import InProcessAdmin
 from mockserver.server import ServerThread
@@ -179,46 +179,45 @@ def test_plan_without_calendar_is_403_on_every_route(
 
 
 # -- auth -------------------------------------------------------------------------------------------
-def _bad_authorization(admin: InProcessAdmin, org_id: str, case: str) -> dict[str, str]:
+BAD_AUTHORIZATION = {
+    "missing": "Missing or invalid JWT",
+    "basic": "Missing or invalid JWT",
+    "garbage": "Invalid token",
+    "wrong-key": "Invalid token signature",
+    "expired": "Token has expired",
+}
+
+
+@pytest.fixture(params=list(BAD_AUTHORIZATION))
+def bad_authorization(
+    request: pytest.FixtureRequest, fake_admin: InProcessAdmin, accounts: dict[str, Any]
+) -> tuple[dict[str, str], str]:
+    """The headers of one bad-credential case (a parameter) for the org, and the 401's message."""
+    case, org_id = request.param, accounts["org_id"]
+    message = BAD_AUTHORIZATION[case]
     if case == "missing":
-        return {}
+        return {}, message
     if case == "basic":
-        return {"Authorization": "Basic dXNlcjpwYXNz"}
+        return {"Authorization": "Basic dXNlcjpwYXNz"}, message
     if case == "garbage":
-        return bearer("not.a.jwt")
+        return bearer("not.a.jwt"), message
     if case == "wrong-key":
-        return bearer(admin.mint_token("ravan", "jwt", org_id=org_id, wrong_key=True))
-    if case == "expired":
-        return bearer(admin.mint_token("ravan", "jwt", True, org_id=org_id))
-    raise AssertionError(case)
+        return bearer(fake_admin.mint_token("ravan", "jwt", org_id=org_id, wrong_key=True)), message
+    assert case == "expired", case
+    return bearer(fake_admin.mint_token("ravan", "jwt", True, org_id=org_id)), message
 
 
-@pytest.mark.parametrize(
-    ("case", "message"),
-    [
-        ("missing", "Missing or invalid JWT"),
-        ("basic", "Missing or invalid JWT"),
-        ("garbage", "Invalid token"),
-        ("wrong-key", "Invalid token signature"),
-        ("expired", "Token has expired"),
-    ],
-)
 @pytest.mark.parametrize("route", range(5), ids=["disconnect", "assign", "account", "info", "status"])
 def test_bad_tokens_are_401_without_code(
-    client: httpx.Client,
-    fake_admin: InProcessAdmin,
+    refusals: Refusals,
     accounts: dict[str, Any],
     linked: dict[str, Any],
-    case: str,
-    message: str,
+    bad_authorization: tuple[dict[str, str], str],
     route: int,
 ) -> None:
     method, path, body = _every_route(accounts["org_id"], linked["agent_id"], accounts["calcom_account_ids"][1])[route]
-    headers = _bad_authorization(fake_admin, accounts["org_id"], case)
-    before = fake_admin.state("ravan")
-    response = client.request(method, path, json=body, headers=headers)
-    assert_error(response, 401, None, message)
-    assert fake_admin.state("ravan") == before
+    headers, message = bad_authorization
+    assert_error(refusals.request(method, path, json=body, headers=headers), 401, None, message)
 
 
 def test_tokens_expire_on_the_fake_clock(
@@ -258,47 +257,32 @@ def test_assign_links_and_unlinks(
     assert fake_admin.state("ravan")["ravan"]["agents"][0]["calcom_account_id"] is None
 
 
-def _not_found_case(
-    admin: InProcessAdmin, accounts: dict[str, Any], linked: dict[str, Any], case: str
-) -> tuple[str, Any]:
-    """(agent_id, calcom_account_id) for a 404 case."""
+@pytest.fixture(params=["unknown-agent", "other-orgs-agent", "unknown-account", "other-orgs-account"])
+def not_found(
+    request: pytest.FixtureRequest, fake_admin: InProcessAdmin, accounts: dict[str, Any], linked: dict[str, Any]
+) -> tuple[str, Any, str]:
+    """(agent_id, calcom_account_id, message) of one assignment (a parameter) that must be a 404."""
+    case, ours = request.param, accounts["calcom_account_ids"][1]
     if case == "unknown-agent":
-        return str(uuid.uuid4()), accounts["calcom_account_ids"][1]
+        return str(uuid.uuid4()), ours, "Agent not found"
     if case == "other-orgs-agent":
-        return admin.apply_state("ravan", "agent", {})["agent_id"], accounts["calcom_account_ids"][1]
+        return fake_admin.apply_state("ravan", "agent", {})["agent_id"], ours, "Agent not found"
     if case == "unknown-account":
-        return linked["agent_id"], str(uuid.uuid4())
-    if case == "other-orgs-account":
-        return linked["agent_id"], admin.apply_state("ravan", "calcom_account", {})["calcom_account_ids"][0]
-    raise AssertionError(case)
+        return linked["agent_id"], str(uuid.uuid4()), "Cal.com account not found"
+    assert case == "other-orgs-account", case
+    other = fake_admin.apply_state("ravan", "calcom_account", {})["calcom_account_ids"][0]
+    return linked["agent_id"], other, "Cal.com account not found"
 
 
-@pytest.mark.parametrize(
-    ("case", "message"),
-    [
-        ("unknown-agent", "Agent not found"),
-        ("other-orgs-agent", "Agent not found"),
-        ("unknown-account", "Cal.com account not found"),
-        ("other-orgs-account", "Cal.com account not found"),
-    ],
-)
-def test_assign_not_found(
-    client: httpx.Client,
-    fake_admin: InProcessAdmin,
-    accounts: dict[str, Any],
-    linked: dict[str, Any],
-    case: str,
-    message: str,
-) -> None:
-    agent_id, account_id = _not_found_case(fake_admin, accounts, linked, case)
-    before = fake_admin.state("ravan")
-    response = client.put(
+def test_assign_not_found(refusals: Refusals, accounts: dict[str, Any], not_found: tuple[str, Any, str]) -> None:
+    agent_id, account_id, message = not_found
+    response = refusals.request(
+        "PUT",
         agent_path(agent_id, "account"),
         json={"calcom_account_id": account_id},
         headers=bearer(accounts["tokens"]["jwt"]),
     )
     assert_error(response, 404, "NOT_FOUND", message)
-    assert fake_admin.state("ravan") == before
 
 
 def test_assign_to_a_disconnected_account_is_404(
@@ -481,14 +465,11 @@ BAD_REQUESTS = list(_bad_requests("o", "a"))
 
 @pytest.mark.parametrize("name", BAD_REQUESTS)
 def test_bad_input_is_400_invalid_request_and_changes_nothing(
-    client: httpx.Client, fake_admin: InProcessAdmin, accounts: dict[str, Any], linked: dict[str, Any], name: str
+    refusals: Refusals, accounts: dict[str, Any], linked: dict[str, Any], name: str
 ) -> None:
     method, path, kwargs, message = _bad_requests(accounts["org_id"], linked["agent_id"])[name]
-    headers = {**kwargs.pop("headers", {}), **bearer(accounts["tokens"]["jwt"])}
-    before = fake_admin.state("ravan")
-    response = client.request(method, path, headers=headers, **kwargs)
+    response = refusals.send(bearer(accounts["tokens"]["jwt"]), method, path, kwargs)
     assert_error(response, 400, "INVALID_REQUEST", message)
-    assert fake_admin.state("ravan") == before
 
 
 def test_body_over_one_mib_is_413(client: httpx.Client, fake_admin: InProcessAdmin, accounts: dict[str, Any]) -> None:
@@ -515,22 +496,14 @@ def test_unknown_path_is_404_not_found(client: httpx.Client, accounts: dict[str,
     ],
 )
 def test_wrong_method_is_405_with_allow(
-    client: httpx.Client,
-    fake_admin: InProcessAdmin,
-    accounts: dict[str, Any],
-    linked: dict[str, Any],
-    method: str,
-    leaf: str | None,
-    allow: str,
+    refusals: Refusals, accounts: dict[str, Any], linked: dict[str, Any], method: str, leaf: str | None, allow: str
 ) -> None:
     path = DISCONNECT if leaf is None else agent_path(linked["agent_id"], leaf)
-    before = fake_admin.state("ravan")
-    response = client.request(
+    response = refusals.request(
         method, path, json={"org_id": accounts["org_id"]}, headers=bearer(accounts["tokens"]["jwt"])
     )
     assert_error(response, 405, "INVALID_REQUEST", "Method Not Allowed")
     assert response.headers["allow"] == allow
-    assert fake_admin.state("ravan") == before
 
 
 def test_injected_500_is_internal_error_and_changes_nothing(

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+from support.http import Refusals, raw
 
 from mockserver.admin import HttpAdmin, InProcessAdmin
 from mockserver.server import ServerThread
@@ -92,20 +93,17 @@ def test_disconnect_twice_and_a_platform_never_connected(
         ({"json": {"platform": None}}, {"platform": ["This field may not be null."]}),
         ({"json": {}}, {"platform": ["This field is required."]}),
         ({"json": {"Platform": "google"}}, {"platform": ["This field is required."]}),
-        ({"content": b"", "headers": {"Content-Type": "application/json"}}, {"platform": ["This field is required."]}),
+        (raw(b""), {"platform": ["This field is required."]}),
         ({"json": ["google"]}, {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}),
         ({"json": "google"}, {"non_field_errors": ["Invalid data. Expected a dictionary, but got str."]}),
     ],
 )
 def test_invalid_platform_is_a_drf_field_error(
-    client: httpx.Client, fake_admin: InProcessAdmin, both: dict[str, Any], kwargs: dict[str, Any], body: Any
+    refusals: Refusals, both: dict[str, Any], kwargs: dict[str, Any], body: Any
 ) -> None:
-    headers = {**cal(both), **kwargs.pop("headers", {})}
-    before = state(fake_admin)
-    response = client.post(f"{CAL}/user/disconnect/", headers=headers, **kwargs)
+    response = refusals.send(cal(both), "POST", f"{CAL}/user/disconnect/", kwargs)
     assert (response.status_code, response.json()) == (400, body)
     assert response.headers["content-type"] == "application/json"
-    assert state(fake_admin) == before
 
 
 def test_authenticate_creates_the_user_then_issues_new_tokens(
@@ -141,12 +139,10 @@ def test_authenticate_creates_the_user_then_issues_new_tokens(
     ],
 )
 def test_authenticate_field_errors_create_nothing(
-    client: httpx.Client, fake_admin: InProcessAdmin, both: dict[str, Any], body: Any, expected: Any
+    refusals: Refusals, both: dict[str, Any], body: Any, expected: Any
 ) -> None:
-    before = state(fake_admin)
-    response = client.post(f"{CAL}/authenticate/", json=body, headers=ws(both))
+    response = refusals.request("POST", f"{CAL}/authenticate/", json=body, headers=ws(both))
     assert (response.status_code, response.json()) == (400, expected)
-    assert state(fake_admin) == before
 
 
 def test_calendar_token_expires_after_24_hours(
@@ -243,22 +239,14 @@ def test_users_list_is_per_workspace(client: httpx.Client, fake_admin: InProcess
         ("POST", "/user/disconnect/", {"X-RecallCalendarAuthToken": "a.b.c"}, INVALID, None),
     ],
 )  # fmt: skip
+@pytest.mark.usefixtures("both")
 def test_missing_or_unknown_credentials(
-    client: httpx.Client,
-    fake_admin: InProcessAdmin,
-    both: dict[str, Any],
-    method: str,
-    path: str,
-    headers: dict[str, str],
-    expected: Any,
-    www_authenticate: str | None,
+    refusals: Refusals, method: str, path: str, headers: dict[str, str], expected: Any, www_authenticate: str | None
 ) -> None:
-    before = state(fake_admin)
     body = {"platform": "google", "user_id": "someone"}
-    response = client.request(method, f"{CAL}{path}", json=body if method == "POST" else None, headers=headers)
+    response = refusals.request(method, f"{CAL}{path}", json=body if method == "POST" else None, headers=headers)
     assert (response.status_code, response.json()) == (401, expected)
     assert response.headers.get("www-authenticate") == www_authenticate
-    assert state(fake_admin) == before
 
 
 def test_credentials_are_not_interchangeable(client: httpx.Client, both: dict[str, Any]) -> None:
@@ -322,48 +310,32 @@ def test_rate_limit_per_workspace_on_authenticate(
 BAD_INPUT = [
     # (request kwargs, status, body)
     (
-        {"content": b"{platform", "headers": {"Content-Type": "application/json"}},
+        raw(b"{platform"),
         400,
         {"detail": "JSON parse error - Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"},
     ),
     (
-        {"content": b'{"platform": "goo\xffgle"}', "headers": {"Content-Type": "application/json"}},
+        raw(b'{"platform": "goo\xffgle"}'),
         400,
         {"detail": "JSON parse error - 'utf-8' codec can't decode the body: invalid start byte"},
     ),
     (
-        {"content": b"platform=google", "headers": {"Content-Type": "application/x-www-form-urlencoded"}},
+        raw(b"platform=google", "application/x-www-form-urlencoded"),
         415,
         {"detail": 'Unsupported media type "application/x-www-form-urlencoded" in request.'},
     ),
-    (
-        {"content": b"google", "headers": {"Content-Type": "text/plain"}},
-        415,
-        {"detail": 'Unsupported media type "text/plain" in request.'},
-    ),
-    (
-        {"content": b"x" * (1024 * 1024 + 1), "headers": {"Content-Type": "application/json"}},
-        413,
-        {"detail": "The request body is larger than 1048576 bytes."},
-    ),
+    (raw(b"google", "text/plain"), 415, {"detail": 'Unsupported media type "text/plain" in request.'}),
+    (raw(b"x" * (1024 * 1024 + 1)), 413, {"detail": "The request body is larger than 1048576 bytes."}),
 ]
 
 
 @pytest.mark.parametrize(("kwargs", "status", "body"), BAD_INPUT)
 def test_bad_input_gets_drf_body_and_changes_nothing(
-    client: httpx.Client,
-    fake_admin: InProcessAdmin,
-    both: dict[str, Any],
-    kwargs: dict[str, Any],
-    status: int,
-    body: Any,
+    refusals: Refusals, both: dict[str, Any], kwargs: dict[str, Any], status: int, body: Any
 ) -> None:
-    headers = {**cal(both), **kwargs.pop("headers", {})}
-    before = state(fake_admin)
-    response = client.post(f"{CAL}/user/disconnect/", headers=headers, **kwargs)
+    response = refusals.send(cal(both), "POST", f"{CAL}/user/disconnect/", kwargs)
     assert (response.status_code, response.json()) == (status, body)
     assert response.headers["content-type"] == "application/json"
-    assert state(fake_admin) == before
 
 
 def test_unknown_path_and_wrong_method(client: httpx.Client, fake_admin: InProcessAdmin, both: dict[str, Any]) -> None:

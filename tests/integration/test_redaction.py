@@ -11,11 +11,7 @@ import contextlib
 import io
 import json
 import logging
-import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from support.serve import ENV_WITHOUT_ADMIN_TOKEN, free_port, run, serve, stop
 
 from mockserver import issued
 from mockserver.admin import HttpAdmin
@@ -154,7 +151,6 @@ def test_no_issued_secret_appears_in_the_journal_state_or_logs(pytester: pytest.
     assert len({entry["operationId"] for entry in entries}) > 20
 
 
-ENV = {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONUNBUFFERED": "1"}
 SEED = """\
 states:
   - {api: calcom, state: user}
@@ -164,39 +160,17 @@ states:
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def serve(*args: str) -> tuple[subprocess.Popen[str], list[str], str]:
+def serve_on_a_free_port(*args: str) -> tuple[subprocess.Popen[str], list[str], str]:
+    """``mockserver serve *args`` with no admin token; the process, what it printed, its base URL."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "serve", "--port", str(port), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={k: v for k, v in ENV.items() if k != "MOCKSERVER_ADMIN_TOKEN"},
-    )
-    assert process.stdout is not None
-    lines: list[str] = []
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line.rstrip("\n"))
-        if "/__admin" in line:
-            return process, lines, f"http://127.0.0.1:{port}"
-    process.kill()
-    raise AssertionError(f"serve printed {lines}; stderr: {process.communicate()[1]}")
+    process, lines = serve("--port", str(port), *args, env=ENV_WITHOUT_ADMIN_TOKEN)
+    return process, lines, f"http://127.0.0.1:{port}"
 
 
 def test_serve_quiet_prints_no_seeded_secret_and_its_output_holds_none(tmp_path: Path) -> None:
     seed = tmp_path / "seed.yaml"
     seed.write_text(SEED, encoding="utf-8")
-    process, lines, base = serve("--seed", str(seed), "--quiet")
+    process, lines, base = serve_on_a_free_port("--seed", str(seed), "--quiet")
     try:
         seeded = [line for line in lines if line.startswith("seeded ")]
         assert seeded == [
@@ -220,8 +194,7 @@ def test_serve_quiet_prints_no_seeded_secret_and_its_output_holds_none(tmp_path:
             journal = json.dumps(admin.requests(), ensure_ascii=False)
             state = json.dumps(admin.state())
     finally:
-        process.terminate()
-        stdout, stderr = process.communicate(timeout=15)
+        stdout, stderr = stop(process)
     for name, text in {
         "journal": journal,
         "state": state,
@@ -235,18 +208,15 @@ def test_serve_quiet_prints_no_seeded_secret_and_its_output_holds_none(tmp_path:
 def test_serve_seed_without_quiet_prints_the_tokens_it_created(tmp_path: Path) -> None:
     seed = tmp_path / "seed.yaml"
     seed.write_text(SEED, encoding="utf-8")
-    process, lines, _ = serve("--seed", str(seed))
+    process, lines, _ = serve_on_a_free_port("--seed", str(seed))
     try:
         calcom = next(line for line in lines if line.startswith("seeded calcom/user: "))
         data = json.loads(calcom.split(": ", 1)[1])
         assert data["tokens"]["api_key"].startswith("cal_") and "…" not in data["tokens"]["api_key"]
     finally:
-        process.terminate()
-        process.communicate(timeout=15)
+        stop(process)
 
 
 def test_serve_help_says_seed_prints_tokens_and_offers_quiet() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "mockserver", "serve", "--help"], capture_output=True, text=True, env=ENV, timeout=30
-    )
+    result = run("serve", "--help")
     assert "in full" in result.stdout and "--quiet" in result.stdout

@@ -2,48 +2,26 @@
 
 from __future__ import annotations
 
-import os
 import resource
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
-
-ENV = {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONUNBUFFERED": "1"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from support.serve import free_port, run, start, wait_healthy
 
 
-def start(*args: str, preexec_fn: Callable[[], None] | None = None) -> tuple[subprocess.Popen[str], str]:
+def start_served(*args: str, preexec_fn: Callable[[], None] | None = None) -> tuple[subprocess.Popen[str], str]:
     """A served fake on a free port, once it answers; its base URL."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "serve", "--port", str(port), *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=ENV,
-        preexec_fn=preexec_fn,
-    )
+    process = start("--port", str(port), *args, stdout=subprocess.DEVNULL, preexec_fn=preexec_fn)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/__admin/health", timeout=1).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            time.sleep(0.05)
-    process.kill()
-    raise AssertionError(f"server never became healthy: {process.communicate()[1]}")
+    wait_healthy(process, base)
+    return process, base
 
 
 @pytest.fixture
@@ -86,15 +64,26 @@ def wait_exit(process: subprocess.Popen[str], timeout: float) -> float:
     return time.monotonic() - started
 
 
-def test_sigterm_with_a_body_still_arriving_exits_within_the_shutdown_timeout(
-    cleanup: list[subprocess.Popen[str]],
-) -> None:
-    process, base = start("--shutdown-timeout", "1")
+@contextmanager
+def sigterm_mid_body(
+    cleanup: list[subprocess.Popen[str]], shutdown_timeout: str
+) -> Iterator[tuple[subprocess.Popen[str], socket.socket]]:
+    """A server sent SIGTERM while a request's body is still arriving; the process and that request's connection."""
+    process, base = start_served("--shutdown-timeout", shutdown_timeout)
     cleanup.append(process)
     sock = half_sent_request(base)
     try:
         time.sleep(0.3)  # the request is being read by the app
         process.send_signal(signal.SIGTERM)
+        yield process, sock
+    finally:
+        sock.close()
+
+
+def test_sigterm_with_a_body_still_arriving_exits_within_the_shutdown_timeout(
+    cleanup: list[subprocess.Popen[str]],
+) -> None:
+    with sigterm_mid_body(cleanup, "1") as (process, sock):
         elapsed = wait_exit(process, timeout=10)
         assert process.returncode == 0
         # 1 s of grace plus uvicorn's own 0.1 s pause and the interpreter's exit.
@@ -103,17 +92,10 @@ def test_sigterm_with_a_body_still_arriving_exits_within_the_shutdown_timeout(
         answer = read_to_close(sock)
         assert answer.startswith(b"HTTP/1.1 503"), answer[:200]
         assert b'"code": "shutting_down"' in answer
-    finally:
-        sock.close()
 
 
 def test_a_second_sigterm_stops_at_once(cleanup: list[subprocess.Popen[str]]) -> None:
-    process, base = start("--shutdown-timeout", "60")
-    cleanup.append(process)
-    sock = half_sent_request(base)
-    try:
-        time.sleep(0.3)
-        process.send_signal(signal.SIGTERM)
+    with sigterm_mid_body(cleanup, "60") as (process, sock):
         time.sleep(0.5)
         assert process.poll() is None  # still waiting for the request, as the 60 s allow
         process.send_signal(signal.SIGTERM)
@@ -121,19 +103,12 @@ def test_a_second_sigterm_stops_at_once(cleanup: list[subprocess.Popen[str]]) ->
         assert process.returncode == 0
         assert elapsed < 3, elapsed
         assert read_to_close(sock).startswith(b"HTTP/1.1 503")
-    finally:
-        sock.close()
 
 
 def test_requests_that_complete_within_the_grace_period_are_answered(
     cleanup: list[subprocess.Popen[str]],
 ) -> None:
-    process, base = start("--shutdown-timeout", "5")
-    cleanup.append(process)
-    sock = half_sent_request(base)
-    try:
-        time.sleep(0.3)
-        process.send_signal(signal.SIGTERM)
+    with sigterm_mid_body(cleanup, "5") as (process, sock):
         time.sleep(0.3)
         sock.sendall(REST_OF_BODY)
         answer = read_to_close(sock)
@@ -143,18 +118,10 @@ def test_requests_that_complete_within_the_grace_period_are_answered(
         assert b"connection: close" in answer.lower()
         wait_exit(process, timeout=5)
         assert process.returncode == 0
-    finally:
-        sock.close()
 
 
 def test_shutdown_timeout_must_be_a_number_of_seconds() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "mockserver", "serve", "--shutdown-timeout", "nan"],
-        capture_output=True,
-        text=True,
-        env=ENV,
-        timeout=30,
-    )
+    result = run("serve", "--shutdown-timeout", "nan", timeout=30)
     assert result.returncode == 2
     assert "--shutdown-timeout" in result.stderr
 
@@ -170,7 +137,7 @@ def _lower_descriptor_limit() -> None:
 def test_out_of_descriptors_sheds_idle_connections_serves_requests_and_logs_little(
     cleanup: list[subprocess.Popen[str]],
 ) -> None:
-    process, base = start(preexec_fn=_lower_descriptor_limit)
+    process, base = start_served(preexec_fn=_lower_descriptor_limit)
     cleanup.append(process)
     host, port = base.removeprefix("http://").split(":")
     idle: list[socket.socket] = []

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from support.http import bearer
+from support.vcita import action
 
 from mockserver.admin import InProcessAdmin
 from mockserver.errors import AdminError
@@ -56,10 +57,6 @@ def staff(fake_admin: InProcessAdmin) -> dict[str, Any]:
 
 def admin(token: str) -> dict[str, str]:
     return {"Authorization": f"Admin {token}"}
-
-
-def action(staff_uid: str, account: str = "testuser@gmail.com") -> dict[str, Any]:
-    return {"staff_uid": staff_uid, "calendar_sync": {"provider": "google_v3", "account": account}}
 
 
 def create_sync(client: httpx.Client, staff: dict[str, Any]) -> dict[str, Any]:
@@ -268,7 +265,7 @@ def test_token_types_table_staff_token_acts_only_for_its_staff_member(
     before = fake_admin.state("vcita")
     refused = client.put(
         f"{ITEMS}/{operation}",
-        json=action(colleague["staff_uid"], "them@example.com"),
+        json=action(colleague["staff_uid"], account="them@example.com"),
         headers=bearer(mine["tokens"]["staff"]),
     )
     assert (refused.status_code, refused.json()) == (401, CONTEXT)
@@ -276,7 +273,7 @@ def test_token_types_table_staff_token_acts_only_for_its_staff_member(
     # The business's app token acts for every staff member.
     allowed = client.put(
         f"{ITEMS}/{operation}",
-        json=action(colleague["staff_uid"], "them@example.com"),
+        json=action(colleague["staff_uid"], account="them@example.com"),
         headers=bearer(mine["tokens"]["app"]),
     )
     assert allowed.status_code == 200

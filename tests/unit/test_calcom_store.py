@@ -365,53 +365,40 @@ def test_apple_credentials_create_update_and_no_op(vendor: CalcomVendor) -> None
 
 
 # -- rendering --------------------------------------------------------------------------------------
+def bad_request(message: str = "Bad Request Exception") -> tuple[int, str, str]:
+    """The (status, code, message) of Cal.com's 400."""
+    return 400, "BadRequestException", message
+
+
 @pytest.mark.parametrize(
-    ("problem", "status", "code", "message"),
+    ("problem", "expected"),
     [
-        (Problem(401, "unauthorized", "No authorization token provided"), 401, "UnauthorizedException", None),
-        (
-            Problem(422, "invalid_body", "id must be of type integer", "id", "invalid"),
-            400,
-            "BadRequestException",
-            "Bad Request Exception",
-        ),
-        (Problem(400, "invalid_parameter", "bad query"), 400, "BadRequestException", "Bad Request Exception"),
-        (Problem(415, "unsupported_media_type", "x"), 400, "BadRequestException", "Bad Request Exception"),
+        (Problem(401, "unauthorized", "No authorization token provided"), (401, "UnauthorizedException", None)),
+        (Problem(422, "invalid_body", "id must be of type integer", "id", "invalid"), bad_request()),
+        (Problem(400, "invalid_parameter", "bad query"), bad_request()),
+        (Problem(415, "unsupported_media_type", "x"), bad_request()),
         (
             Problem(400, "invalid_parameter", "'foo' is not one of ['google', 'office365']"),
-            400,
-            "BadRequestException",
-            "Invalid calendar type, available calendars are: ",
+            bad_request("Invalid calendar type, available calendars are: "),
         ),
-        (
-            Problem(400, "invalid_parameter", "'x' is not one of ['allow', 'deny']"),
-            400,
-            "BadRequestException",
-            "Bad Request Exception",
-        ),
-        (
-            Problem(400, "malformed_body", "the body is not valid JSON: x"),
-            400,
-            "BadRequestException",
-            "the body is not valid JSON: x",
-        ),
-        (Problem(404, "not_found", "No such path"), 404, "NotFoundException", "Not Found"),
-        (Problem(405, "method_not_allowed", "x"), 405, "MethodNotAllowedException", "Method Not Allowed"),
-        (Problem(413, "payload_too_large", "x"), 413, "PayloadTooLargeException", "Payload Too Large"),
-        (Problem(429, "rate_limited", "x"), 429, "ThrottlerException", "ThrottlerException: Too Many Requests"),
-        (Problem(500, "fault", "x"), 500, "INTERNAL_SERVER_ERROR", "Internal server error."),
-        (Problem(503, "fault", "x"), 503, "ServiceUnavailableException", "Service Unavailable"),
+        (Problem(400, "invalid_parameter", "'x' is not one of ['allow', 'deny']"), bad_request()),
+        (Problem(400, "malformed_body", "the body is not valid JSON: x"), bad_request("the body is not valid JSON: x")),
+        (Problem(404, "not_found", "No such path"), (404, "NotFoundException", "Not Found")),
+        (Problem(405, "method_not_allowed", "x"), (405, "MethodNotAllowedException", "Method Not Allowed")),
+        (Problem(413, "payload_too_large", "x"), (413, "PayloadTooLargeException", "Payload Too Large")),
+        (Problem(429, "rate_limited", "x"), (429, "ThrottlerException", "ThrottlerException: Too Many Requests")),
+        (Problem(500, "fault", "x"), (500, "INTERNAL_SERVER_ERROR", "Internal server error.")),
+        (Problem(503, "fault", "x"), (503, "ServiceUnavailableException", "Service Unavailable")),
         (
             Problem(500, "internal", "FAKE_RESPONSE_INVALID: y"),
-            500,
-            "INTERNAL_SERVER_ERROR",
-            "FAKE_RESPONSE_INVALID: y",
+            (500, "INTERNAL_SERVER_ERROR", "FAKE_RESPONSE_INVALID: y"),
         ),
     ],
 )
 def test_render_uses_cal_com_envelope(
-    vendor: CalcomVendor, problem: Problem, status: int, code: str, message: str | None
+    vendor: CalcomVendor, problem: Problem, expected: tuple[int, str, str | None]
 ) -> None:
+    status, code, message = expected
     rendered = vendor.render(problem, "/calcom/v2/calendars")
     assert rendered.status == status
     assert set(rendered.body) == {"status", "timestamp", "path", "error"}

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from stepfiles import DISCONNECT, ROOT, TARGETS, disconnect_step, step_file, write
+from support.operations import DECLARED
+from support.stepfiles import DISCONNECT, ROOT, TARGETS, disconnect_step, step_file, write
 
 from mockserver.harness import (
     InProcessTarget,
@@ -104,39 +105,40 @@ def test_skip_needs_a_reason(tmp_path: Path) -> None:
     assert caught.value.problems == [(1, "(top level): 'skip_reason' is a required property")]
 
 
+def what_changes_state(tmp_path: Path, api: str, method: str, path: str, **keys: object) -> tuple[bool, bool]:
+    """Whether a one-step file's step changes state, and whether the file has destructive steps."""
+    step: dict[str, object] = {"id": "a", "method": method, "path": path, "expect": {"status": 200}, **keys}
+    loaded = load_step_file(step_file(tmp_path, [step], api=api))
+    return loaded.steps[0].changes_state(api), loaded.has_destructive_steps
+
+
+@pytest.mark.parametrize(("api", "method", "path", "destructive"), DECLARED)
+def test_the_spec_says_what_changes_state(api: str, method: str, path: str, destructive: bool, tmp_path: Path) -> None:
+    assert what_changes_state(tmp_path, api, method, path) == (destructive, destructive)
+
+
+@pytest.mark.parametrize("path", ["/v2/calendars/google/connect?redir=x", "/v2/calendars/{{calendar}}/save"])
+def test_a_query_or_placeholder_in_the_path_keeps_its_operation(path: str, tmp_path: Path) -> None:
+    assert what_changes_state(tmp_path, "calcom", "GET", path) == (True, True)
+
+
+# A method or path the spec does not list: nothing tells what it does.
 @pytest.mark.parametrize(
-    ("api", "method", "path", "explicit", "destructive"),
+    ("api", "method", "path"),
     [
-        # What the spec says of the operation (x-changes-state), whatever the method.
-        # Cal.com's calendar list creates, moves or drops the destination calendar row.
-        ("calcom", "GET", "/v2/calendars", None, True),
-        ("calcom", "GET", "/v2/calendars/google/check", None, False),
-        ("calcom", "GET", "/v2/calendars/google/connect?redir=x", None, True),
-        ("calcom", "GET", "/v2/calendars/{{calendar}}/save", None, True),
-        ("calcom", "POST", "/v2/calendars/google/disconnect", None, True),
-        ("recall", "POST", "/api/v1/calendar/authenticate/", None, True),
-        ("recall", "DELETE", "/api/v1/calendar/user/", None, True),
-        ("vcita", "PUT", DISCONNECT, None, True),
-        ("vcita", "POST", "/platform/v1/scheduling/calendar_syncs", None, True),
-        # A method or path the spec does not list: nothing tells what it does.
-        ("vcita", "GET", "/no/such/path", None, True),
-        ("recall", "GET", "/api/v1/calendar/user/disconnect/", None, True),
-        ("calcom", "DELETE", "/v2/calendars", None, True),
-        ("calcom", "GET", "{{auth_url}}", None, True),
-        # The step's own key wins.
-        ("vcita", "PUT", DISCONNECT, False, False),
-        ("vcita", "GET", "/x", True, True),
+        ("vcita", "GET", "/no/such/path"),
+        ("recall", "GET", "/api/v1/calendar/user/disconnect/"),
+        ("calcom", "DELETE", "/v2/calendars"),
+        ("calcom", "GET", "{{auth_url}}"),
     ],
 )
-def test_what_changes_state(
-    api: str, method: str, path: str, explicit: bool | None, destructive: bool, tmp_path: Path
-) -> None:
-    step: dict[str, object] = {"id": "a", "method": method, "path": path, "expect": {"status": 200}}
-    if explicit is not None:
-        step["destructive"] = explicit
-    loaded = load_step_file(step_file(tmp_path, [step], api=api))
-    assert loaded.steps[0].changes_state(api) is destructive
-    assert loaded.has_destructive_steps is destructive
+def test_what_the_spec_does_not_list_changes_state(api: str, method: str, path: str, tmp_path: Path) -> None:
+    assert what_changes_state(tmp_path, api, method, path) == (True, True)
+
+
+@pytest.mark.parametrize(("method", "path", "explicit"), [("PUT", DISCONNECT, False), ("GET", "/x", True)])
+def test_the_steps_own_destructive_key_wins(method: str, path: str, explicit: bool, tmp_path: Path) -> None:
+    assert what_changes_state(tmp_path, "vcita", method, path, destructive=explicit) == (explicit, explicit)
 
 
 # -- templating ---------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from support.operations import DECLARED
 
 from mockserver.fuzz.spec import operations
 from mockserver.harness.apis import changes_state, find_operation, known_apis, spec_for
@@ -27,19 +28,7 @@ def test_every_vendor_operation_declares_whether_it_changes_state(api: str) -> N
     assert undeclared == [], f"{api}: add `{CHANGES_STATE}: true|false` to {undeclared}"
 
 
-@pytest.mark.parametrize(
-    ("api", "method", "path", "expected"),
-    [
-        # Writes whatever their method.
-        ("calcom", "GET", "/v2/calendars/google/save", True),
-        ("calcom", "GET", "/v2/calendars/office365/connect", True),
-        ("recall", "POST", "/api/v1/calendar/authenticate/", True),
-        # Reads.
-        ("calcom", "GET", "/v2/calendars/apple/check", False),
-        ("recall", "GET", "/api/v1/calendar/users/", False),
-        ("ravan", "GET", "/api/v1/calcom/agents/a1/status", False),
-    ],
-)
+@pytest.mark.parametrize(("api", "method", "path", "expected"), DECLARED)
 def test_what_a_vendor_operation_does_decides(api: str, method: str, path: str, expected: bool) -> None:
     operation = find_operation(api, method, path)
     assert operation is not None

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.planted import PlantedBugVcita
 
 from mockserver.app import build_app
 from mockserver.harness import (
@@ -23,9 +24,6 @@ from mockserver.harness import (
     run_step_file,
 )
 from mockserver.harness.templating import Scope
-from mockserver.interface import Call, HandlerTable, Reply
-from mockserver.vendors.vcita import VcitaVendor
-from mockserver.vendors.vcita import handlers as vcita_handlers
 
 CASES = Path(__file__).resolve().parents[1] / "harness_cases"
 
@@ -37,18 +35,6 @@ def _header(path: Path) -> dict[str, str]:
         if found:
             header[found.group(1)] = found.group(2).strip()
     return header
-
-
-def _disconnect_with_bug(vendor: VcitaVendor, call: Call) -> Reply:
-    reply = vcita_handlers.disconnect(vendor, call)
-    reply.body["data"]["enabled"] = "no"  # Planted bug: a string where the spec says boolean.
-    return reply
-
-
-class PlantedBugVcita(VcitaVendor):
-    """vcita whose disconnect breaks its own spec."""
-
-    handlers = HandlerTable({**VcitaVendor.handlers, "disconnectExternalCalendar": _disconnect_with_bug})
 
 
 @pytest.fixture(scope="module")

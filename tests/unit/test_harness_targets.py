@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from stepfiles import ROOT, TARGETS, disconnect_step, step_file, write
+from support.stepfiles import ROOT, TARGETS, disconnect_step, step_file, write
 
 from mockserver.fuzz.endpoints import open_endpoint
 from mockserver.fuzz.setups import SETUPS
@@ -161,7 +162,7 @@ def test_shared_server_skips_only_files_that_change_shared_state(tmp_path: Path)
             "expect": {"status": 200},
         }
 
-    def changes(*steps: dict[str, object], **extra: object) -> bool:
+    def changes(*steps: dict[str, object], **extra: Any) -> bool:
         return _changes_shared_state(load_step_file(step_file(tmp_path, list(steps), **extra)))
 
     assert not changes(disconnect_step())

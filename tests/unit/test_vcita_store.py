@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from support.vcita import action, disconnect_reply
 
 from mockserver.clock import Clock
 from mockserver.errors import AdminError, VendorError
@@ -20,10 +21,6 @@ def vendor() -> VcitaVendor:
 def call(vendor: VcitaVendor, operation_id: str, body: dict[str, Any], token: str) -> Call:
     auth = vendor.authenticate("bearer", token, {}, operation_id)
     return Call("vcita", operation_id, "/vcita/x", body, {}, {}, auth, "http://127.0.0.1/vcita", vendor.clock.now())
-
-
-def action(staff_uid: str, provider: str = "google_v3", account: str = "testuser@gmail.com") -> dict[str, Any]:
-    return {"staff_uid": staff_uid, "calendar_sync": {"provider": provider, "account": account}}
 
 
 def test_calendar_sync_state_creates_business_staff_sync_and_tokens(vendor: VcitaVendor) -> None:
@@ -44,23 +41,7 @@ def test_connect_then_disconnect_then_repeat(vendor: VcitaVendor) -> None:
     connected = handlers.connect(vendor, call(vendor, "connectExternalCalendar", body, token)).body
     assert connected["data"]["account"] == "testuser@gmail.com"
     gone = handlers.disconnect(vendor, call(vendor, "disconnectExternalCalendar", body, token)).body
-    assert gone == {
-        "success": True,
-        "data": {
-            "uid": data["calendar_sync_uid"],
-            "staff_uid": data["staff_uid"],
-            "provider": None,
-            "account": None,
-            "enabled": False,
-            "should_import": True,
-            "should_export": False,
-            "is_external_app": True,
-            "is_private_import": False,
-            "is_private_export": False,
-            "is_staff_disable_ics": False,
-            "is_business_disable_ics": False,
-        },
-    }
+    assert gone == disconnect_reply(data["calendar_sync_uid"], data["staff_uid"])
     with pytest.raises(VendorError) as raised:
         handlers.disconnect(vendor, call(vendor, "disconnectExternalCalendar", body, token))
     assert raised.value.status == 422
