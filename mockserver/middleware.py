@@ -22,6 +22,8 @@ MAX_BODY_BYTES = 1024 * 1024
 
 _JSON = b"application/json"
 _UNTYPED = b"application/octet-stream"
+# What nearly every client sends: nothing to normalise, decided without parsing.
+_ALREADY_PLAIN = frozenset({_JSON, b"application/json; charset=utf-8", b"application/json;charset=utf-8"})
 
 
 class _TooLarge(Exception):
@@ -82,7 +84,9 @@ class FakesMiddleware:
             await send(message)
 
         try:
-            prepared = await self._prepare(scope, receive, json_default=vendor.json_without_content_type)
+            prepared = self._prepare(scope, receive, json_default=vendor.json_without_content_type)
+            if isinstance(prepared, _Chunked):
+                prepared = await prepared.read(self)
             if isinstance(prepared, Problem):
                 rendered = vendor.render(prepared, scope["path"])
                 await _answer(send_wrapper, rendered.status, rendered.body, rendered.headers)
@@ -94,19 +98,23 @@ class FakesMiddleware:
 
     async def _serve_other(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The control plane and unknown paths: the same body handling, no journal."""
-        prepared = await self._prepare(scope, receive, json_default=True)
+        prepared = self._prepare(scope, receive, json_default=True)
+        if isinstance(prepared, _Chunked):
+            prepared = await prepared.read(self)
         if isinstance(prepared, Problem):
             await _answer(send, *admin_error(prepared, scope["path"]))
             return
         await self.app(scope, prepared, send)
 
-    async def _prepare(self, scope: Scope, receive: Receive, *, json_default: bool) -> Receive | Problem:
+    def _prepare(self, scope: Scope, receive: Receive, *, json_default: bool) -> Receive | Problem | _Chunked:
         """Check and normalise the request's body headers; the Problem when they cannot be served
         (a body too large, a ``Content-Length`` that is no number of bytes).
 
-        Answers the ``receive`` to hand on: capped for a body with a length, or replaying a
-        chunked body that was read here in full (a chunked body has no ``Content-Length``, and
-        Connexion's validators take a request without one as having no body at all).
+        Answers the ``receive`` to hand on, capped for a body with a length; or, for a chunked
+        body, a :class:`_Chunked` that reads it in full and then hands on a ``receive`` replaying
+        it (a chunked body has no ``Content-Length``, and Connexion's validators take a request
+        without one as having no body at all). Synchronous for every other request: most have
+        a length, and a coroutine per request costs more than the checks.
         """
         length: int | None = None
         chunked = False
@@ -124,22 +132,11 @@ class FakesMiddleware:
                 chunked = b"chunked" in value.lower()
         if length is not None and length > self.max_body_bytes:
             return _too_large(self.max_body_bytes)
-        replay: bytes | None = None
         if chunked and length is None:
-            try:
-                replay = await _read_all(receive, self.max_body_bytes)
-            except _TooLarge:
-                return _too_large(self.max_body_bytes)
-            length = len(replay)
+            return _Chunked(scope, receive, content_type, json_default)
         normalised = _normalised_type(content_type, bool(length), json_default)
-        if replay is not None or normalised != content_type:
-            headers = [(n, v) for n, v in scope["headers"] if n not in (b"content-type", b"content-length")]
-            if normalised is not None:
-                headers.append((b"content-type", normalised))
-            headers.append((b"content-length", str(length or 0).encode()))
-            scope["headers"] = headers
-        if replay is not None:
-            return _replaying(replay, receive)
+        if normalised != content_type:
+            _set_body_headers(scope, normalised, length or 0)
         return self._capped(receive)
 
     def _capped(self, receive: Receive) -> Receive:
@@ -158,6 +155,34 @@ class FakesMiddleware:
         return capped_receive
 
 
+class _Chunked:
+    """A chunked request body still to be read (see :meth:`FakesMiddleware._prepare`)."""
+
+    def __init__(self, scope: Scope, receive: Receive, content_type: bytes | None, json_default: bool) -> None:
+        self.scope = scope
+        self.receive = receive
+        self.content_type = content_type
+        self.json_default = json_default
+
+    async def read(self, middleware: FakesMiddleware) -> Receive | Problem:
+        """Read the whole body (capped); the replaying ``receive``, or the 413 Problem."""
+        try:
+            body = await _read_all(self.receive, middleware.max_body_bytes)
+        except _TooLarge:
+            return _too_large(middleware.max_body_bytes)
+        normalised = _normalised_type(self.content_type, bool(body), self.json_default)
+        _set_body_headers(self.scope, normalised, len(body))
+        return _replaying(body, self.receive)
+
+
+def _set_body_headers(scope: Scope, content_type: bytes | None, length: int) -> None:
+    headers = [(n, v) for n, v in scope["headers"] if n not in (b"content-type", b"content-length")]
+    if content_type is not None:
+        headers.append((b"content-type", content_type))
+    headers.append((b"content-length", str(length).encode()))
+    scope["headers"] = headers
+
+
 def _normalised_type(content_type: bytes | None, has_body: bool, json_default: bool) -> bytes | None:
     """The Content-Type the layers below see.
 
@@ -167,6 +192,8 @@ def _normalised_type(content_type: bytes | None, has_body: bool, json_default: b
     (``Vendor.json_without_content_type``), and otherwise a body of no known type, answered as
     that vendor answers any non-JSON body.
     """
+    if content_type in _ALREADY_PLAIN:
+        return content_type
     if content_type is None:
         if not has_body:
             return None

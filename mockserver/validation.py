@@ -117,7 +117,10 @@ def parse_json(text: str) -> Any:
         body = _TOO_DEEP
     except ValueError as exc:  # JSONDecodeError, and the refusals above
         raise Problem(400, MALFORMED_BODY, f"the body is not valid JSON: {exc}", "body", "invalid") from exc
-    if body is _TOO_DEEP or _depth_exceeds(body, MAX_JSON_DEPTH):
+    # A body cannot nest deeper than it has brackets; most have a handful, and skip the walk.
+    if body is _TOO_DEEP or (
+        text.count("{") + text.count("[") > MAX_JSON_DEPTH and _depth_exceeds(body, MAX_JSON_DEPTH)
+    ):
         raise Problem(400, MALFORMED_BODY, f"the body nests deeper than {MAX_JSON_DEPTH} levels", "body", "invalid")
     return body
 

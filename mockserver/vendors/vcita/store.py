@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -39,6 +40,7 @@ PUBLIC_FIELDS = (
     "is_business_disable_ics",
 )  # fmt: skip
 """A CalendarSync's fields as vcita answers them, in its order."""
+_public_values = operator.attrgetter(*PUBLIC_FIELDS)
 
 
 @dataclass
@@ -61,7 +63,7 @@ class CalendarSync:
 
     def public(self) -> dict[str, Any]:
         """The twelve fields of vcita's swagger examples and verified connect workflow."""
-        return {name: getattr(self, name) for name in PUBLIC_FIELDS}
+        return dict(zip(PUBLIC_FIELDS, _public_values(self), strict=True))
 
     @property
     def registered(self) -> bool:
