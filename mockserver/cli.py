@@ -16,13 +16,19 @@ from typing import Any
 from . import issued
 from .admin_guard import TOKEN_ENV, is_loopback, new_admin_token, policy_for
 
-DESCRIPTION = """\
-Faithful, stateful fakes of four calendar-disconnect APIs on one local port:
-  /ravan   Ravan.ai Agni Cal.com service      /calcom  Cal.com API v2 calendars
-  /recall  Recall.ai Calendar V1              /vcita   vcita Business Scheduling
-  /__admin the control plane (reset, state, provider states, tokens, journal, faults,
-           settings, clock); Swagger UI at /<api>/ui/ and /__admin/ui/.
-"""
+
+def description() -> str:
+    """The command's description: every registered fake by prefix and title, then the control plane."""
+    from .vendors import ALL_VENDORS
+
+    lines = ["Faithful, stateful fakes of calendar-disconnect APIs on one local port:"]
+    lines += [f"  /{vendor.name:<8}{vendor.title}" for vendor in ALL_VENDORS]
+    lines += [
+        "  /__admin the control plane (reset, state, provider states, tokens, journal, faults,",
+        "           settings, clock); Swagger UI at /<api>/ui/ and /__admin/ui/.",
+    ]
+    return "\n".join(lines) + "\n"
+
 
 SERVE_EPILOG = """\
 seed file (YAML):
@@ -63,7 +69,7 @@ def _with_epilog(epilog: str) -> dict[str, Any]:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``mockserver`` command."""
     parser = argparse.ArgumentParser(
-        prog="mockserver", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="mockserver", description=description(), formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True

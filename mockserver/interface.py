@@ -110,6 +110,8 @@ class Vendor(ABC):
 
     name: ClassVar[str]
     """The API's name; also its URL prefix (``/<name>``)."""
+    title: ClassVar[str] = ""
+    """The vendor API as people know it (``mockserver --help`` lists it)."""
     spec_file: ClassVar[str]
     """The OpenAPI file in ``specs/``."""
     handlers: ClassVar[Mapping[str, Handler]]

@@ -111,3 +111,12 @@ def test_help_documents_serve() -> None:
     serve_help = run("serve", "--help")
     for flag in ("--host", "--port", "--seed", "--validate-responses", "seed file", "exit codes"):
         assert flag in serve_help.stdout
+
+
+def test_the_help_lists_every_registered_fake_by_prefix_and_title() -> None:
+    from mockserver.cli import build_parser
+    from mockserver.vendors import ALL_VENDORS
+
+    shown = build_parser().format_help()
+    for vendor in ALL_VENDORS:
+        assert f"/{vendor.name}" in shown and vendor.title in shown, vendor.name

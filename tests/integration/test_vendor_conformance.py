@@ -156,6 +156,7 @@ def test_the_vendor_package_has_every_module_of_the_shape(vendor_class: type[Ven
     missing = [name for name in PACKAGE_MODULES if not (folder / f"{name}.py").is_file()]
     assert not missing, f"{folder} lacks {missing}"
     assert package.VENDOR is vendor_class
+    assert vendor_class.title, "a title for mockserver --help"
 
 
 @pytest.mark.parametrize("vendor_class", VENDORS, ids=IDS)

@@ -20,6 +20,7 @@ class CalcomVendor(Vendor):
     """Cal.com: ``Authorization: Bearer`` API keys, managed-user and OAuth access tokens, each a user."""
 
     name = "calcom"
+    title = "Cal.com API v2, calendars"
     spec_file = "calcom.yaml"
     handlers = handlers.OPERATIONS
     # Cal.com's published limits: 120/min per API key, 500/min per managed-user access token.

@@ -18,6 +18,7 @@ class RavanVendor(Vendor):
     """Ravan: ``Authorization: Bearer <JWT>`` carrying the organisation in an ``org_id`` claim."""
 
     name = "ravan"
+    title = "Ravan.ai Agni API, CalComService"
     spec_file = "ravan.yaml"
     # FastAPI reads a body sent without Content-Type as JSON (x-fidelity in the spec).
     json_without_content_type = True

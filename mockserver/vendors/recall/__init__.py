@@ -23,6 +23,7 @@ class RecallVendor(Vendor):
     """Recall: workspace API key on authenticate and the users list, calendar auth token elsewhere."""
 
     name = "recall"
+    title = "Recall.ai Calendar V1"
     spec_file = "recall.yaml"
     handlers = handlers.OPERATIONS
     # Each endpoint's documented limit; a bucket per endpoint, as each page states its own.

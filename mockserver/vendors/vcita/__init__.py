@@ -16,6 +16,7 @@ class VcitaVendor(Vendor):
     """vcita: staff/app tokens on the external_calendar_items actions, admin on calendar_syncs."""
 
     name = "vcita"
+    title = "vcita Business Scheduling, external calendar items"
     spec_file = "vcita.yaml"
     handlers = handlers.OPERATIONS
     # x-throttling-tier "8ReqPerSec" in vcita's swagger, read as 8 requests per second per token.

@@ -23,6 +23,7 @@ class TinyVendor(Vendor):
     """Notes behind one bearer token kind."""
 
     name = "tiny"
+    title = "Tiny notes (test only)"
     spec_file = str(Path(__file__).with_name("tiny.yaml"))
     handlers = handlers.OPERATIONS
     default_settings = {"shout": False}
