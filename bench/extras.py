@@ -28,6 +28,9 @@ PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.exe
 _JSON = {"Content-Type": "application/json"}
 
 # Per fake: a provider state for the seed file and the request that must then answer 200.
+# These are measurement definitions, kept fixed so figures stay comparable across runs; which
+# fakes exist comes from the registry (served_apis), and a fake without a probe here is reported
+# as not probed rather than breaking the run.
 PROBES: dict[str, tuple[str, dict[str, Any], Callable[[dict[str, Any]], Request]]] = {
     "vcita": (
         "calendar_sync",

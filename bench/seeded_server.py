@@ -27,7 +27,8 @@ if __package__ in (None, ""):
 
 from bench.servers import memory_kib
 
-# One state per fake: what a stored "record" is in each.
+# One state per fake: what a stored "record" is in each (a measurement definition, kept fixed so
+# the memory figures stay comparable; a served fake not listed here is not seeded).
 RECORD_STATES: dict[str, tuple[str, dict[str, Any]]] = {
     "vcita": ("calendar_sync", {"provider": "google_v3", "account": "bench@example.com"}),
     "calcom": ("connected_calendar", {"type": "google", "count": 1}),
