@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-ADMIN_PREFIX = "/__admin"
-"""The control plane's prefix (responses.ADMIN_PREFIX; repeated so the CLI can import this module cheaply)."""
+from .specs import ADMIN_PREFIX
+
 TOKEN_ENV = "MOCKSERVER_ADMIN_TOKEN"
 """The environment variable ``serve``, :class:`~mockserver.admin.HttpAdmin` and the fixtures read."""
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")

@@ -16,9 +16,8 @@ from .auth import SECURITY_MAP
 from .dispatch import FunctionTableResolver, VendorResolver
 from .interface import Vendor
 from .middleware import FakesMiddleware
-from .rendering import ADMIN_PREFIX
 from .runtime import Runtime
-from .specs import load_spec
+from .specs import ADMIN_PREFIX, load_spec
 from .validation import validator_map
 
 

@@ -30,11 +30,10 @@ from . import errors
 from .errors import AdminError, Problem, VendorError
 from .interface import Vendor
 from .runtime import Runtime
-from .specs import Routes
+from .specs import ADMIN_PREFIX, Routes
 
 log = logging.getLogger(__name__)
 
-ADMIN_PREFIX = "/__admin"
 VENDOR_SCOPE_KEY = "mockserver.vendor"
 """Key in the ASGI scope of the :class:`Vendor` a request is for, set once by the outer middleware."""
 

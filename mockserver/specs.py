@@ -26,6 +26,16 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
+CONTROL_PLANE_API = "admin"
+"""The control plane's name among the APIs (its spec is ``admin.yaml``)."""
+ADMIN_PREFIX = "/__admin"
+"""Where the control plane is mounted."""
+
+
+def api_prefix(api: str) -> str:
+    """The URL prefix an API is served under: ``/<name>``, or ``/__admin`` for the control plane."""
+    return ADMIN_PREFIX if api == CONTROL_PLANE_API else f"/{api}"
+
 
 class UnknownApi(LookupError):
     """No API (fake or bundled spec) has that name."""

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..specs import bundled_spec, known_apis
+from ..specs import api_prefix, bundled_spec, known_apis
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def setup_from_spec(api: str, spec_file: str, spec: Mapping[str, Any], prefix: s
     return FuzzSetup(
         api=api,
         spec_file=spec_file,
-        prefix=prefix if prefix is not None else ("/__admin" if api == "admin" else f"/{api}"),
+        prefix=prefix if prefix is not None else api_prefix(api),
         given=given,
         credentials=credentials,
         known=known,

@@ -15,13 +15,14 @@ import httpx
 from jsonpath_ng.exceptions import JsonPathParserError
 from jsonpath_ng.ext import parse as parse_jsonpath
 
+from ..specs import CONTROL_PLANE_API
 from . import apis
 from .matching import match, match_headers, show
 from .model import Step, StepFile
 from .redaction import Redactor, is_secret_name, redacted_logs
 from .report import FAILED, PASSED, SKIPPED, FileReport, StepRecord, excerpt
 from .speccheck import SpecChecker
-from .targets import CONTROL_PLANE_API, SetupError, SkipFile, Target
+from .targets import SetupError, SkipFile, Target
 from .templating import Scope, UndefinedVariable, render
 
 _NO_JSON = object()

@@ -19,6 +19,7 @@ import httpx
 import jsonschema
 
 from ..admin import AdminError, HttpAdmin
+from ..specs import CONTROL_PLANE_API, api_prefix
 from .model import Given, StepFile
 from .templating import Scope, UndefinedVariable, render
 from .yamlsource import YamlSyntaxError, format_path, parse
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from ..app import FakesApp
     from ..server import ServerThread
 
-CONTROL_PLANE_API = "admin"
 DEFAULT_LOCAL_URL = "http://127.0.0.1:8080"
 
 
@@ -325,7 +325,7 @@ class ControlPlaneTarget(Target):
         self.shared = shared
 
     def base_url(self, api: str) -> str:
-        return f"{self.base}/__admin" if api == CONTROL_PLANE_API else f"{self.base}/{api}"
+        return self.base + api_prefix(api)
 
     def control_plane_headers(self) -> dict[str, str]:
         return dict(getattr(self.admin, "credential_headers", {}))

@@ -11,10 +11,9 @@ import pytest
 from support.serve import ENV, ENV_WITHOUT_ADMIN_TOKEN, free_port, serve, stop
 
 from mockserver.admin import AdminError, HttpAdmin
-from mockserver.admin_guard import ADMIN_PREFIX, TOKEN_ENV
+from mockserver.admin_guard import TOKEN_ENV
 from mockserver.app import build_app
 from mockserver.harness import SetupError, StepFailure, UrlTarget, load_step_file, run_step_file
-from mockserver.rendering import ADMIN_PREFIX as RESPONSES_ADMIN_PREFIX
 from mockserver.server import ServerThread
 
 SEEDED_API, SEEDED_STATE, SEEDED_PARAMS = "vcita", "calendar_sync", {"provider": "google_v3"}
@@ -43,10 +42,6 @@ def assert_refused(response: httpx.Response, status: int, code: str) -> None:
     assert response.headers["content-type"] == "application/json"
     body = response.json()
     assert set(body) == {"error"} and body["error"]["code"] == code and body["error"]["message"]
-
-
-def test_the_prefix_matches_the_control_planes() -> None:
-    assert ADMIN_PREFIX == RESPONSES_ADMIN_PREFIX
 
 
 def test_clients_that_send_no_browser_headers_work_unchanged(loopback: ServerThread, seeded: dict[str, Any]) -> None:

@@ -39,7 +39,7 @@ from mockserver.fuzz.endpoints import prepare_with_admin
 from mockserver.fuzz.setups import setup_from_spec
 from mockserver.interface import Call, Reply, Vendor
 from mockserver.runtime import Runtime
-from mockserver.specs import load_spec, operations, security_schemes
+from mockserver.specs import api_prefix, load_spec, operations, security_schemes
 
 VENDORS = vendor_classes()
 GENERATED_PER_OPERATION = 25  # per generation mode: valid and invalid data
@@ -118,10 +118,6 @@ def _spec(runtime: Runtime, api: str) -> dict[str, Any]:
     return runtime.specs[api] if api in runtime.specs else load_spec("admin.yaml")
 
 
-def _prefix(api: str) -> str:
-    return "/__admin" if api == "admin" else f"/{api}"
-
-
 # -- the corpus ---------------------------------------------------------------------------------
 @dataclass
 class Seeded:
@@ -191,7 +187,7 @@ def _hand_made(runtime: Runtime, api: str, seeded: Seeded) -> Iterator[Case]:
         for name, value in known.items():
             path = path.replace("{" + name + "}", str(value))
         path = path.replace("{", "").replace("}", "")  # any other path parameter: its own name
-        full = f"{_prefix(api)}{path}"
+        full = f"{api_prefix(api)}{path}"
         body, has_body = _example_body(spec, operation.definition, known)
         json_headers = {"Content-Type": "application/json"} if has_body else {}
         auth = seeded.auth.get(api, {}).get(operation.operation_id, {})
@@ -215,7 +211,7 @@ def _hand_made(runtime: Runtime, api: str, seeded: Seeded) -> Iterator[Case]:
             yield upper, full, {**auth, "Content-Type": "application/json; charset=latin-1"}, body
             for broken in (b"{", b"{}", b"[]", b"null", b"\xff\xfe", b'{"zzz": 1}', b"", b"x" * (1024 * 1024 + 1)):
                 yield upper, full, headers, broken
-    yield "GET", f"{_prefix(api)}/no/such/path", {}, b""
+    yield "GET", f"{api_prefix(api)}/no/such/path", {}, b""
 
 
 def _draw(strategy: Any) -> list[Any]:
@@ -250,7 +246,7 @@ def _generated(runtime: Runtime, api: str, seeded: Seeded) -> list[Case]:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             drawn = _draw(operation.as_strategy(generation_mode=mode))
             for index, case in enumerate(drawn):
-                kwargs = case.as_transport_kwargs(base_url=f"http://127.0.0.1:8080{_prefix(api)}")
+                kwargs = case.as_transport_kwargs(base_url=f"http://127.0.0.1:8080{api_prefix(api)}")
                 headers = {
                     k: str(v) for k, v in kwargs["headers"].items() if k.lower() not in ("user-agent", "connection")
                 }

@@ -7,8 +7,7 @@ from support.operations import DECLARED
 
 from mockserver.fuzz.spec import operations
 from mockserver.harness.apis import changes_state, find_operation, known_apis, spec_for
-from mockserver.harness.targets import CONTROL_PLANE_API
-from mockserver.specs import CHANGES_STATE, operation_changes_state
+from mockserver.specs import CHANGES_STATE, CONTROL_PLANE_API, operation_changes_state
 
 VENDOR_APIS = [api for api in known_apis() if api != CONTROL_PLANE_API]
 
