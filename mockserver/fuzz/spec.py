@@ -20,12 +20,9 @@ from typing import Any
 
 from ..specs import Operation, operations, resolve_ref
 
-__all__ = ["CheckSwitch", "InvalidSwitch", "SpecOperation", "check_switches", "header_parameters", "operations"]
+__all__ = ["CheckSwitch", "InvalidSwitch", "check_switches", "header_parameters", "links", "operations"]
 
 CHECKS_EXTENSION = "x-fuzz-checks"
-
-SpecOperation = Operation
-"""One operation of a spec (the shared spec model's)."""
 
 
 @dataclass(frozen=True)
