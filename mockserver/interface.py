@@ -8,6 +8,7 @@ hooks below and never looks inside a vendor's store.
 from __future__ import annotations
 
 import copy
+import secrets
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
@@ -17,6 +18,8 @@ from typing import Any, ClassVar, TypeVar
 from .clock import Clock
 from .errors import Problem, VendorError
 from .ratelimit import Limit
+from .state.world import World
+from .state.world import current_world as _current_world
 
 
 @dataclass
@@ -104,8 +107,11 @@ class Vendor(ABC):
     """Base class of a vendor fake.
 
     Subclasses set the class attributes and implement the abstract hooks. State lives in
-    ``self.store`` (built by :meth:`new_store`); every handler runs while ``self.lock`` is held,
-    so handlers need no locking of their own.
+    ``self.store`` (built by :meth:`new_store`), which is the store of the session the current
+    request or control-plane call belongs to (a :class:`~mockserver.state.world.World`); every
+    handler runs while ``self.lock`` is held, so handlers need no locking of their own. A store
+    must survive a JSON round trip (a dataclass of plain fields) so an engine can keep it
+    outside the process; what it derives it rebuilds in ``restored()`` (:meth:`revive`).
     """
 
     name: ClassVar[str]
@@ -130,13 +136,47 @@ class Vendor(ABC):
     """Whether the vendor's framework parses a body sent without ``Content-Type`` as JSON
     (FastAPI does); otherwise such a body is answered like any non-JSON body."""
 
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
-        self.lock = threading.RLock()
-        self.settings: dict[str, Any] = copy.deepcopy(dict(self.default_settings))
-        self.store: Any = self.new_store()
+    def __init__(self, clock: Clock | None = None) -> None:
+        # A per-process secret the server replaces with its engine's (so keys derived from it,
+        # like a signing key, are the same in every worker and after a restart).
+        self.deployment_secret: bytes = secrets.token_bytes(32)
+        # The world used outside any request or control-plane call (a vendor made on its own
+        # gets one of its own; a Runtime gives its vendors its default session's).
+        self.home: World = World({self.name: self})
+        if clock is not None:
+            self.home.clock = clock
+
+    def _world(self) -> World:
+        world = _current_world()
+        if world is None or world.vendors.get(self.name) is not self:
+            return self.home
+        return world
 
     # -- state -------------------------------------------------------------------------------
+    @property
+    def store(self) -> Any:
+        """This fake's store in the world in force (the request's session)."""
+        return self._world().stores[self.name]
+
+    @store.setter
+    def store(self, value: Any) -> None:
+        self._world().stores[self.name] = value
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """This fake's switches in the world in force."""
+        return self._world().settings[self.name]
+
+    @property
+    def clock(self) -> Clock:
+        """The clock of the world in force."""
+        return self._world().clock
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The lock of the world in force; handlers run under it."""
+        return self._world().lock
+
     def new_store(self) -> Any:
         """A fresh, empty store: :attr:`store_class` called with no arguments."""
         return self.store_class()
@@ -148,8 +188,9 @@ class Vendor(ABC):
     def reset(self) -> None:
         """Empty the store and restore default settings."""
         with self.lock:
-            self.store = self.new_store()
-            self.settings = copy.deepcopy(dict(self.default_settings))
+            world = self._world()
+            world.stores[self.name] = self.new_store()
+            world.settings[self.name] = copy.deepcopy(dict(self.default_settings))
 
     def snapshot(self) -> Any:
         """A deep copy of the store, for :meth:`restore`."""
@@ -160,6 +201,13 @@ class Vendor(ABC):
         """Put back a store taken with :meth:`snapshot`."""
         with self.lock:
             self.store = copy.deepcopy(snapshot)
+
+    def revive(self, store: Any) -> None:
+        """Rebuild what ``store`` derives (indexes, the issued-secret registry) after it was
+        decoded from JSON (another worker's, or a saved state). Stores offer ``restored()``."""
+        restored = getattr(store, "restored", None)
+        if restored is not None:
+            restored()
 
     # -- HTTP hooks --------------------------------------------------------------------------
     @abstractmethod

@@ -50,6 +50,10 @@ class RateLimiter:
                 self._counters.popitem(last=False)
         return None
 
+    async def hit_async(self, api: str, bucket: str, key: str, limit: Limit) -> float | None:
+        """:meth:`hit` where the request path awaits it (counters kept elsewhere override this)."""
+        return self.hit(api, bucket, key, limit)
+
     def reset(self, api: str | None = None) -> None:
         """Forget counters (all, or one API's)."""
         with self._lock:

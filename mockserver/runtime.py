@@ -1,4 +1,4 @@
-"""Everything one running set of fakes holds: the vendors' stores and the shared services."""
+"""What one running set of fakes holds: the vendors, their specs, and the engine keeping their state."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ from .interface import Call, Vendor
 from .journal import DEFAULT_CAP, Journal
 from .ratelimit import Limit, RateLimiter, retry_after_header
 from .specs import Routes, UnknownApi, load_spec, operation_ids
+from .state.engine import Engine
+from .state.memory import MemoryEngine
+from .state.world import World, current_world
 
 _LIMIT_SCHEMA = {
     "type": "object",
@@ -47,29 +50,77 @@ def _non_finite(value: Any, where: str = "") -> str | None:
 
 
 class Runtime:
-    """The vendors' stores plus the clock, journal, faults, rate limiter and switches.
+    """The served vendors, their specs and routes, and the engine that keeps their state.
 
-    One Runtime backs one app; the control plane (in process or over HTTP) drives it.
+    One Runtime backs one app; the control plane (in process or over HTTP) drives it. The
+    clock, journal, faults, rate limiter and switches belong to a session's
+    :class:`~mockserver.state.world.World`: the attributes of the same names answer the world
+    in force (the current request's or control-plane call's session), else the default
+    session's.
     """
 
-    def __init__(self, vendors: Iterable[type[Vendor]], journal_cap: int = DEFAULT_CAP) -> None:
-        self.clock = Clock()
-        self.journal = Journal(journal_cap)
-        self.faults = FaultStore()
-        self.limiter = RateLimiter(self.clock)
-        self.rate_limits_enabled = True
+    def __init__(
+        self, vendors: Iterable[type[Vendor]], journal_cap: int = DEFAULT_CAP, engine: Engine | None = None
+    ) -> None:
         self.vendors: dict[str, Vendor] = {}
         self.specs: dict[str, dict[str, Any]] = {}
         self.routes: dict[str, Routes] = {}
-        self.rate_limit_overrides: dict[str, dict[str, Limit]] = {}
         self._default_journal_cap = journal_cap
         for vendor_class in vendors:
-            vendor = vendor_class(self.clock)
+            vendor = vendor_class()
             spec = load_spec(vendor.spec_file)
             self.vendors[vendor.name] = vendor
             self.specs[vendor.name] = spec
             self.routes[vendor.name] = Routes(spec)
-            self.rate_limit_overrides[vendor.name] = {}
+        self.engine: Engine = engine if engine is not None else MemoryEngine()
+        self.engine.attach(self)
+        home = self.engine.home_world()
+        for vendor in self.vendors.values():
+            vendor.deployment_secret = self.engine.deployment_secret
+            vendor.home = home
+
+    def new_world(self) -> World:
+        """An empty world for this runtime's vendors (a new session, or a reset one)."""
+        return World(self.vendors, self._default_journal_cap)
+
+    # -- the world in force --------------------------------------------------------------------
+    @property
+    def world(self) -> World:
+        """The world of the current request or control-plane call, else the default session's."""
+        world = current_world()
+        if world is not None and world.vendors is self.vendors:
+            return world
+        return self.engine.home_world()
+
+    @property
+    def clock(self) -> Clock:
+        """The clock of the world in force."""
+        return self.world.clock
+
+    @property
+    def journal(self) -> Journal:
+        """The journal of the world in force."""
+        return self.world.journal
+
+    @property
+    def faults(self) -> FaultStore:
+        """The faults of the world in force."""
+        return self.world.faults
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """The rate-limit counters of the world in force."""
+        return self.world.limiter
+
+    @property
+    def rate_limits_enabled(self) -> bool:
+        """Whether rate limits are enforced in the world in force."""
+        return self.world.rate_limits_enabled
+
+    @property
+    def rate_limit_overrides(self) -> dict[str, dict[str, Limit]]:
+        """Per-API bucket limits set through the control plane, in the world in force."""
+        return self.world.rate_limit_overrides
 
     # -- lookup -----------------------------------------------------------------------------
     def vendor(self, api: str) -> Vendor:
@@ -92,28 +143,33 @@ class Runtime:
     # -- rate limits ------------------------------------------------------------------------
     def limit_for(self, vendor: Vendor, bucket: str) -> Limit | None:
         """The limit in force for a vendor's bucket (an override, else the vendor default)."""
-        return self.rate_limit_overrides[vendor.name].get(bucket) or vendor.rate_limits.get(bucket)
+        return self.world.rate_limit_overrides[vendor.name].get(bucket) or vendor.rate_limits.get(bucket)
 
     def check_rate_limits(self, vendor: Vendor, call: Call) -> None:
         """Count the call in each of its buckets; raises a 429 Problem when one is exhausted."""
-        if not self.rate_limits_enabled:
+        world = self.world
+        if not world.rate_limits_enabled:
             return
         for bucket, key in vendor.rate_limit_keys(call).items():
             limit = self.limit_for(vendor, bucket)
-            if limit is None:
-                continue
-            wait = self.limiter.hit(vendor.name, bucket, key, limit)
-            if wait is not None:
-                raise Problem(
-                    429,
-                    RATE_LIMITED,
-                    f"Request was throttled. Expected available in {retry_after_header(wait)} seconds.",
-                    headers={"Retry-After": retry_after_header(wait)},
-                )
+            if limit is not None:
+                _raise_if_throttled(world.limiter.hit(vendor.name, bucket, key, limit))
+
+    async def check_rate_limits_async(self, vendor: Vendor, call: Call) -> None:
+        """:meth:`check_rate_limits` for the request path, where counters may live in another
+        process (the Redis engine counts them there, atomically)."""
+        world = self.world
+        if not world.rate_limits_enabled:
+            return
+        for bucket, key in vendor.rate_limit_keys(call).items():
+            limit = self.limit_for(vendor, bucket)
+            if limit is not None:
+                _raise_if_throttled(await world.limiter.hit_async(vendor.name, bucket, key, limit))
 
     # -- settings ---------------------------------------------------------------------------
     def settings(self) -> dict[str, Any]:
         """The switches in force."""
+        world = self.world
         apis: dict[str, Any] = {}
         for name, vendor in self.vendors.items():
             limits = {
@@ -121,8 +177,8 @@ class Runtime:
                 for bucket in vendor.rate_limits
                 if (lim := self.limit_for(vendor, bucket)) is not None
             }
-            apis[name] = {**copy.deepcopy(vendor.settings), "rate_limits": limits}
-        return {"rate_limits": self.rate_limits_enabled, "journal_cap": self.journal.cap, "apis": apis}
+            apis[name] = {**copy.deepcopy(world.settings[name]), "rate_limits": limits}
+        return {"rate_limits": world.rate_limits_enabled, "journal_cap": world.journal.cap, "apis": apis}
 
     def update_settings(self, patch: dict[str, Any]) -> dict[str, Any]:
         """Apply a partial settings document; all of it is checked before any of it applies."""
@@ -149,63 +205,74 @@ class Runtime:
             except jsonschema.ValidationError as exc:
                 where = ".".join(str(p) for p in exc.absolute_path)
                 raise ValueError(f"apis.{name}{'.' + where if where else ''}: {exc.message}") from None
-        if "rate_limits" in patch:
-            self.rate_limits_enabled = bool(patch["rate_limits"])
-        if "journal_cap" in patch:
-            self.journal.set_cap(int(patch["journal_cap"]))
-        for name, api_patch in api_patches.items():
-            vendor = self.vendors[name]
-            for bucket, values in (api_patch.get("rate_limits") or {}).items():
-                current = self.limit_for(vendor, bucket)
-                assert current is not None  # buckets were checked against vendor.rate_limits
-                self.rate_limit_overrides[name][bucket] = Limit(
-                    int(values.get("limit", current.limit)),
-                    float(values.get("window_seconds", current.window_seconds)),
-                )
-            with vendor.lock:
-                vendor.settings.update({k: v for k, v in api_patch.items() if k != "rate_limits"})
+        world = self.world
+        with world.lock:
+            if "rate_limits" in patch:
+                world.rate_limits_enabled = bool(patch["rate_limits"])
+            if "journal_cap" in patch:
+                world.journal.set_cap(int(patch["journal_cap"]))
+            for name, api_patch in api_patches.items():
+                vendor = self.vendors[name]
+                for bucket, values in (api_patch.get("rate_limits") or {}).items():
+                    current = self.limit_for(vendor, bucket)
+                    assert current is not None  # buckets were checked against vendor.rate_limits
+                    world.rate_limit_overrides[name][bucket] = Limit(
+                        int(values.get("limit", current.limit)),
+                        float(values.get("window_seconds", current.window_seconds)),
+                    )
+                world.settings[name].update({k: v for k, v in api_patch.items() if k != "rate_limits"})
         return self.settings()
 
     # -- snapshots --------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        """Everything the runtime holds, deep-copied, for :meth:`restore`."""
-        return {
-            "stores": {name: vendor.snapshot() for name, vendor in self.vendors.items()},
-            "settings": {name: copy.deepcopy(vendor.settings) for name, vendor in self.vendors.items()},
-            "rate_limit_overrides": copy.deepcopy(self.rate_limit_overrides),
-            "rate_limits_enabled": self.rate_limits_enabled,
-            "clock_offset": self.clock.offset,
-            "journal": self.journal.snapshot(),
-            "faults": self.faults.snapshot(),
-            "counters": self.limiter.snapshot(),
-        }
+        """Everything the world in force holds, deep-copied, for :meth:`restore`."""
+        world = self.world
+        with world.lock:
+            return {
+                "stores": copy.deepcopy(world.stores),
+                "settings": copy.deepcopy(world.settings),
+                "rate_limit_overrides": copy.deepcopy(world.rate_limit_overrides),
+                "rate_limits_enabled": world.rate_limits_enabled,
+                "clock_offset": world.clock.offset,
+                "journal": world.journal.snapshot(),
+                "faults": world.faults.snapshot(),
+                "counters": world.limiter.snapshot(),
+            }
 
     def restore(self, snapshot: dict[str, Any]) -> None:
         """Put back exactly what :meth:`snapshot` took."""
-        for name, vendor in self.vendors.items():
-            vendor.restore(snapshot["stores"][name])
-            with vendor.lock:
-                vendor.settings = copy.deepcopy(snapshot["settings"][name])
-        self.rate_limit_overrides = copy.deepcopy(snapshot["rate_limit_overrides"])
-        self.rate_limits_enabled = snapshot["rate_limits_enabled"]
-        self.clock.set_offset(snapshot["clock_offset"])
-        self.journal.restore(snapshot["journal"])
-        self.faults.restore(snapshot["faults"])
-        self.limiter.restore(snapshot["counters"])
+        world = self.world
+        with world.lock:
+            world.stores = copy.deepcopy(snapshot["stores"])
+            world.settings = copy.deepcopy(snapshot["settings"])
+            world.rate_limit_overrides = copy.deepcopy(snapshot["rate_limit_overrides"])
+            world.rate_limits_enabled = snapshot["rate_limits_enabled"]
+            world.clock.set_offset(snapshot["clock_offset"])
+            world.journal.restore(snapshot["journal"])
+            world.faults.restore(snapshot["faults"])
+            world.limiter.restore(snapshot["counters"])
 
     # -- reset ------------------------------------------------------------------------------
     def reset(self, api: str | None = None) -> list[str]:
         """Reset one API (store, journal entries, faults, counters, switches) or everything."""
         names = [self.vendor(api).name] if api is not None else list(self.vendors)
-        for name in names:
-            self.vendors[name].reset()
-            self.rate_limit_overrides[name] = {}
-            self.journal.clear(name)
-            self.faults.clear(name)
-            self.limiter.reset(name)
-        if api is None:
-            self.journal.clear()
-            self.journal.set_cap(self._default_journal_cap)
-            self.rate_limits_enabled = True
-            self.clock.reset()
+        world = self.world
+        with world.lock:
+            for name in names:
+                world.reset_api(name)
+            if api is None:
+                world.journal.clear()
+                world.journal.set_cap(self._default_journal_cap)
+                world.rate_limits_enabled = True
+                world.clock.reset()
         return names
+
+
+def _raise_if_throttled(wait: float | None) -> None:
+    if wait is not None:
+        raise Problem(
+            429,
+            RATE_LIMITED,
+            f"Request was throttled. Expected available in {retry_after_header(wait)} seconds.",
+            headers={"Retry-After": retry_after_header(wait)},
+        )

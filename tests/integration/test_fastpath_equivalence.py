@@ -156,7 +156,7 @@ def _seed(runtime: Runtime) -> Seeded:
         seeded.known[name] = {
             field.split(".", 1)[1]: prepared.values[known.name] for known in setup.known for field in known.fields
         }
-    runtime.rate_limits_enabled = False  # each request is served twice
+    runtime.world.rate_limits_enabled = False  # each request is served twice
     return seeded
 
 

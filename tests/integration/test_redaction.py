@@ -114,7 +114,7 @@ def calcom_consent_flow(server: ServerThread, token: str) -> None:
 def test_no_issued_secret_appears_in_the_journal_state_or_logs(pytester: pytest.Pytester) -> None:
     before = set(issued.REGISTRY)
     app = build_app(validate_responses=True)
-    app.runtime.journal = KeepingJournal(100_000)
+    app.runtime.world.journal = KeepingJournal(100_000)
     server = ServerThread(app)
     with captured_logs() as logs, server, HttpAdmin(server.base_url) as admin:
         minted = mint_every_kind(admin)

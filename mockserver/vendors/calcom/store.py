@@ -189,6 +189,18 @@ class CalcomStore:
         self.destination_calendars[user_id] = destination
         return destination
 
+    def restored(self) -> None:
+        """Rebuild the per-user indexes and re-register the issued secrets after decoding."""
+        self._credentials_of = {}
+        for credential in self.credentials.values():
+            if credential.user_id is not None:
+                self._credentials_of.setdefault(credential.user_id, {})[credential.id] = credential
+        self._selected_of = {}
+        for selected in self.selected_calendars:
+            self._selected_of.setdefault(selected.user_id, []).append(selected)
+        for secret in [*self.tokens, *self.oauth_codes]:
+            issued.register(secret)
+
     def dump(self) -> dict[str, Any]:
         return {
             "users": [asdict(u) for u in self.users.values()],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,10 +31,12 @@ class RavanVendor(Vendor):
     store_class = RavanStore
     store: RavanStore
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # Kept across resets, like a deployment's signing key.
-        self.signing_key = auth.new_signing_key()
-        super().__init__(*args, **kwargs)
+    @property
+    def signing_key(self) -> bytes:
+        """Kept across resets, like a deployment's signing key: derived from the server's
+        deployment secret, so every worker (and a restarted server on the same state) verifies
+        the tokens any of them minted."""
+        return hashlib.sha256(b"ravan-signing-key:" + self.deployment_secret).digest()
 
     def authenticate(
         self, scheme: str, credential: str, headers: Mapping[str, str], operation_id: str

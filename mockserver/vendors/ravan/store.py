@@ -151,6 +151,12 @@ class RavanStore:
         account = self.accounts.get(account_id)
         return account if account is not None and account.org_id == org_id else None
 
+    def restored(self) -> None:
+        """Re-register the issued Cal.com API keys after decoding (so every worker masks them)."""
+        for account in self.accounts.values():
+            if account.api_key is not None:
+                issued.register(account.api_key)
+
     def dump(self) -> dict[str, Any]:
         return {
             "orgs": [

@@ -214,6 +214,11 @@ class RecallStore:
             return None
 
     # -- control plane ------------------------------------------------------------------------
+    def restored(self) -> None:
+        """Re-register the issued API keys after decoding (so every worker masks them)."""
+        for key in self.api_keys:
+            issued.register(key)
+
     def dump(self) -> dict[str, Any]:
         return {
             "workspaces": [

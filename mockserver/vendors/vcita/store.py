@@ -108,6 +108,11 @@ class VcitaStore:
         self.tokens[token] = Token(token, kind, business_uid, staff_uid, expires_at)
         return token
 
+    def restored(self) -> None:
+        """Re-register the issued tokens after decoding (so every worker masks them)."""
+        for token in self.tokens:
+            issued.register(token)
+
     def dump(self) -> dict[str, Any]:
         return {
             "businesses": [asdict(b) for b in self.businesses.values()],
