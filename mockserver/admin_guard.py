@@ -15,23 +15,31 @@ is kept from the two ways a web page the developer opens could reach it:
 Bound to any other address, every control-plane call also needs ``Authorization: Bearer
 <admin token>`` (the same holds on loopback when a token was given explicitly).
 
-Only paths under ``/__admin`` are checked: the fakes keep their vendors' own authentication, and
+A session's control plane (``/s/<id>/__admin``) is checked the same way, and where a token is
+required it also takes that session's own token, returned when the session was created (a CI job
+handed one session gets no key to the others).
+
+Only paths under ``/__admin`` (and ``/s/<id>/__admin``) are checked: the fakes keep their vendors' own authentication, and
 for them the guard costs one prefix test. Refusals answer in the control plane's envelope,
 ``{"error": {"code", "message"}}``: 403, or 401 for a missing or wrong credential.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import ipaddress
 import json
 import secrets
 from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .sessions import SESSION_PREFIX, split_session_path
 from .specs import ADMIN_PREFIX
+from .state.engine import EngineUnavailable
 
 TOKEN_ENV = "MOCKSERVER_ADMIN_TOKEN"
 """The environment variable ``serve``, :class:`~mockserver.admin.HttpAdmin` and the fixtures read."""
@@ -107,13 +115,29 @@ def _has_port(host: str) -> bool:
     return host.rsplit("]", 1)[-1].count(":") == 1 if host.startswith("[") else host.count(":") == 1
 
 
+class SessionTokens(Protocol):
+    """What the guard asks of the state engine: the stored hash of a session's own token."""
+
+    async def token_hash_async(self, session_id: str) -> str | None: ...
+
+
+def _bearer(scope: Scope) -> bytes | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, credential = value.partition(b" ")
+            return credential.strip() if scheme.lower() == b"bearer" else None
+    return None
+
+
 class AdminGuard:
     """Wraps an ASGI app; requests under ``/__admin`` must pass :class:`GuardPolicy`'s checks."""
 
-    def __init__(self, app: ASGIApp, policy: GuardPolicy) -> None:
+    def __init__(self, app: ASGIApp, policy: GuardPolicy, sessions: SessionTokens | None = None) -> None:
         self.app = app
         self.policy = policy
         self._token = policy.token.encode() if policy.token else None
+        # Where a session's own token is checked: below /s/<id>/__admin it opens that session.
+        self._sessions = sessions if sessions is not None else getattr(getattr(app, "runtime", None), "engine", None)
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         # Not a coroutine itself: a request to a fake gets the app's own coroutine back, so the
@@ -123,10 +147,26 @@ class AdminGuard:
             # "//__admin" reaches the control plane as well, so leading slashes are skipped.
             if path.startswith(ADMIN_PREFIX) or (path.startswith("//") and path.lstrip("/").startswith(_ADMIN_SEGMENT)):
                 return self._guarded(scope, receive, send)
+            if path.startswith(SESSION_PREFIX):
+                found = split_session_path(path)
+                if found is not None and found[1].startswith(ADMIN_PREFIX):
+                    return self._guarded(scope, receive, send, found[0])
         return self.app(scope, receive, send)
 
-    async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send, session: str | None = None) -> None:
         refusal = self.refusal(scope)
+        if refusal is not None and refusal[0] == 401 and session is not None and self._sessions is not None:
+            # A session's own token (returned when it was created) opens that session only.
+            credential = _bearer(scope)
+            try:
+                expected = await self._sessions.token_hash_async(session)
+            except EngineUnavailable as exc:
+                await _refuse(send, 503, "state_unavailable", str(exc))
+                return
+            if credential is not None and expected is not None:
+                digest = hashlib.sha256(credential).hexdigest().encode()
+                if hmac.compare_digest(digest, expected.encode()):
+                    refusal = None
         if refusal is not None:
             await _refuse(send, *refusal)
             return

@@ -18,16 +18,17 @@ from .interface import Vendor
 from .middleware import FakesMiddleware
 from .runtime import Runtime
 from .specs import ADMIN_PREFIX, load_spec
+from .state.files import StateFile
 from .validation import validator_map
 
 
 class FakesApp:
     """The ASGI application: the fakes, the control plane, and the runtime behind them."""
 
-    def __init__(self, connexion_app: AsyncApp, runtime: Runtime) -> None:
+    def __init__(self, connexion_app: AsyncApp, runtime: Runtime, admin: InProcessAdmin) -> None:
         self.connexion_app = connexion_app
         self.runtime = runtime
-        self.admin = InProcessAdmin(runtime)
+        self.admin = admin
         self._asgi = FakesMiddleware(connexion_app, runtime)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -45,6 +46,7 @@ def build_app(
     vendors: Iterable[type[Vendor]] | None = None,
     validate_responses: bool = False,
     fast_path: bool = True,
+    state_file: StateFile | None = None,
 ) -> FakesApp:
     """Build the app.
 
@@ -57,6 +59,8 @@ def build_app(
         fast_path: serve through :mod:`mockserver.fastpath` (Connexion's handling with the
             per-operation work done once); off serves through Connexion's own ``AsyncApp`` and
             its default middlewares, which answer the same, more slowly.
+        state_file: where ``POST /__admin/state/save`` writes the default session (the
+            server loads it at start and saves it on shutdown).
     """
     if runtime is None:
         if vendors is None:
@@ -81,15 +85,17 @@ def build_app(
             validate_responses=validate_responses,
         )
     admin_spec = load_spec("admin.yaml")
+    admin = InProcessAdmin(runtime)
+    admin.state_file = state_file
     app.add_api(
         admin_spec,
         base_path=ADMIN_PREFIX,
         name="admin",
-        resolver=FunctionTableResolver(dict(ADMIN_OPERATIONS), InProcessAdmin(runtime)),
+        resolver=FunctionTableResolver(dict(ADMIN_OPERATIONS), admin),
         validate_responses=validate_responses,
     )
     rendering.install(app, runtime, admin_spec)
-    return FakesApp(app, runtime)
+    return FakesApp(app, runtime, admin)
 
 
 def describe_urls(base_url: str, app: FakesApp) -> dict[str, Any]:

@@ -11,10 +11,16 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import issued
 from .admin_guard import TOKEN_ENV, is_loopback, new_admin_token, policy_for
+from .errors import AdminError
+from .state.engine import DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_TTL
+
+if TYPE_CHECKING:
+    from .app import FakesApp
+    from .state.files import StateFile
 
 
 def description() -> str:
@@ -127,6 +133,41 @@ def build_parser() -> argparse.ArgumentParser:
         help="on Ctrl-C or SIGTERM, wait this long for requests in progress before dropping them; "
         "a second signal stops at once (default: %(default)s)",
     )
+    serve.add_argument(
+        "--state",
+        default="memory",
+        metavar="memory|redis://HOST:PORT/DB",
+        help="where the fakes keep their state: in this process (default), or in Redis, shared by every "
+        "worker and every server pointed at it, and kept across restarts",
+    )
+    serve.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="serve from N processes on one port (needs --state redis://...; default: %(default)s)",
+    )
+    serve.add_argument(
+        "--state-file",
+        type=Path,
+        metavar="PATH",
+        help="with --state memory: load the default session from PATH at start and save it there on "
+        "shutdown and on POST /__admin/state/save (atomically, mode 0600: it holds every token)",
+    )
+    serve.add_argument(
+        "--session-ttl",
+        type=_positive_seconds,
+        default=DEFAULT_SESSION_TTL,
+        metavar="SECONDS",
+        help="an idle session is freed after this long (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--max-sessions",
+        type=_positive_int,
+        default=DEFAULT_MAX_SESSIONS,
+        metavar="N",
+        help="at most N sessions at once; creating one more answers 429 (default: %(default)s)",
+    )
     serve.set_defaults(handler=_serve)
 
     contracts = commands.add_parser(
@@ -167,7 +208,7 @@ def run_contracts(pytest_args: Sequence[str]) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from .admin import InProcessAdmin
-    from .app import build_app, describe_urls
+    from .app import describe_urls
     from .seeding import SeedError, apply_seed, load_seed
     from .server import PortInUse, bind_socket, defer_stop_signals, serve_forever
 
@@ -176,7 +217,11 @@ def _serve(args: argparse.Namespace) -> int:
     except SeedError as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
-    app = build_app(validate_responses=args.validate_responses, fast_path=args.fast_path)
+    try:
+        app, state_file = build_served_app(args)
+    except ServeError as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
     try:
         sock = bind_socket(args.host, args.port)
     except PortInUse as exc:
@@ -196,6 +241,7 @@ def _serve(args: argparse.Namespace) -> int:
                 print(f"seeded {entry['api']}/{entry['state']}")
             else:
                 print(f"seeded {entry['api']}/{entry['state']}: {json.dumps(entry['data'])}")
+        app.runtime.keep_as_baseline()
     token = args.admin_token or os.environ.get(TOKEN_ENV) or None
     if not is_loopback(host):
         print(
@@ -217,9 +263,74 @@ def _serve(args: argparse.Namespace) -> int:
     # uvicorn shuts down gracefully on SIGINT/SIGTERM and then re-raises the signal; a
     # deliberate stop is a success, so both end in exit code 0.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with contextlib.suppress(KeyboardInterrupt):
-        serve_forever(app, sock, args.shutdown_timeout, policy)
+    if args.workers > 1:
+        from .workers import run_workers
+
+        return run_workers(args.workers, sock, lambda s: serve_forever(app, s, args.shutdown_timeout, policy))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            serve_forever(app, sock, args.shutdown_timeout, policy)
+    finally:
+        if state_file is not None:
+            state_file.save(app.admin.export_state())
+            print(f"saved the state to {state_file.path}", file=sys.stderr)
     return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {text}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    value = _non_negative_seconds(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {text}")
+    return value
+
+
+class ServeError(Exception):
+    """A ``serve`` configuration that cannot start (one clear line, exit 2)."""
+
+
+def build_served_app(args: argparse.Namespace) -> tuple[FakesApp, StateFile | None]:
+    """The app ``serve`` runs, on the engine ``--state`` names, with its state file loaded."""
+    from .app import build_app
+    from .runtime import Runtime
+    from .state.engine import EngineUnavailable, open_engine
+    from .state.files import StateFile
+    from .vendors import ALL_VENDORS
+
+    memory = args.state in ("", "memory")
+    if args.workers > 1 and memory:
+        raise ServeError(
+            f"--workers {args.workers} needs shared state: with --state memory each worker would be a "
+            "separate fake; use --state redis://HOST:PORT/DB"
+        )
+    if args.state_file is not None and not memory:
+        raise ServeError("--state-file is for --state memory; Redis keeps the state itself (see its persistence)")
+    try:
+        engine = open_engine(args.state, session_ttl=args.session_ttl, max_sessions=args.max_sessions)
+    except (ValueError, EngineUnavailable) as exc:
+        raise ServeError(str(exc)) from None
+    runtime = Runtime(ALL_VENDORS, engine=engine)
+    state_file = StateFile(args.state_file) if args.state_file is not None else None
+    app = build_app(
+        runtime, validate_responses=args.validate_responses, fast_path=args.fast_path, state_file=state_file
+    )
+    if state_file is not None:
+        try:
+            saved = state_file.load()
+            if saved is not None:
+                app.admin.import_state(saved)
+        except (ValueError, AdminError) as exc:
+            raise ServeError(f"cannot load {state_file.path}: {exc}") from None
+    return app, state_file
 
 
 def _non_negative_seconds(text: str) -> float:

@@ -17,6 +17,7 @@ from .errors import INTERNAL, Problem
 from .interface import Call, Vendor
 from .rendering import fault_error
 from .runtime import Runtime
+from .sessions import session_base
 
 # Arguments Connexion adds besides the operation's own parameters.
 _CONTEXT_ARGUMENTS = ("body", "user", "token_info")
@@ -73,10 +74,10 @@ def make_dispatcher(runtime: Runtime, vendor: Vendor, operation_id: str) -> Call
             params=params,
             headers=headers,
             auth=token_info if isinstance(token_info, dict) else None,
-            base_url=f"{scheme}://{host}/{vendor.name}",
+            base_url=f"{scheme}://{host}{session_base(scope)}/{vendor.name}",
             now=runtime.clock.now(),
         )
-        runtime.check_rate_limits(vendor, call)
+        await runtime.check_rate_limits_async(vendor, call)
         fault = runtime.faults.take(vendor.name, operation_id)
         if fault is not None:
             if fault.delay_ms:

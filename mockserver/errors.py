@@ -23,6 +23,7 @@ UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
 PAYLOAD_TOO_LARGE = "payload_too_large"
 RATE_LIMITED = "rate_limited"
 FAULT = "fault"  # a status forced through the control plane
+UNAVAILABLE = "unavailable"  # the fake's state store (Redis) is unreachable, or busy past retries
 INTERNAL = "internal"  # a bug in the fake (including a response that breaks its own spec)
 
 

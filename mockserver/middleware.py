@@ -14,9 +14,14 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import INVALID_PARAMETER, PAYLOAD_TOO_LARGE, Problem
+from .errors import INVALID_PARAMETER, NOT_FOUND, PAYLOAD_TOO_LARGE, UNAVAILABLE, Problem
+from .interface import Vendor
 from .rendering import VENDOR_SCOPE_KEY, admin_error, encode
 from .runtime import Runtime
+from .sessions import SESSION_PREFIX, SESSION_SCOPE_KEY, split_session_path
+from .state.engine import Engine, EngineUnavailable, UnknownSession
+from .state.redis_engine import MAX_ATTEMPTS, RedisEngine
+from .state.world import DEFAULT_SESSION, in_session, using
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -40,9 +45,99 @@ class FakesMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
+            if scope["type"] == "lifespan":
+                receive = self._closing_on_shutdown(receive)
             await self.app(scope, receive, send)
             return
+        session = DEFAULT_SESSION
+        if scope["path"].startswith(SESSION_PREFIX):
+            found = split_session_path(scope["path"])
+            if found is not None:
+                session, path = found
+                # Below /s/<id> the whole server exists as if alone: the layers below see the
+                # ordinary path (Starlette's routing would not strip a root_path that the path
+                # does not start with), and a Call's base URL gets the prefix back (dispatch).
+                scope = {**scope, "path": path, "raw_path": path.encode()}
+                scope[SESSION_SCOPE_KEY] = session
         vendor = self.runtime.vendor_for_path(scope["path"])
+        engine = self.runtime.engine
+        if engine.transactional:
+            await self._serve_transaction(engine, session, vendor, scope, receive, send)
+            return
+        if session == DEFAULT_SESSION:
+            await self._serve(vendor, scope, receive, send)
+            return
+        try:
+            world = engine.world(session)
+        except UnknownSession:
+            await self._answer_unknown_session(vendor, scope, send, session)
+            return
+        with using(world), in_session(session):
+            await self._serve(vendor, scope, receive, send)
+
+    def _closing_on_shutdown(self, receive: Receive) -> Receive:
+        """Close the engine's connections of this event loop when the server shuts down."""
+
+        async def receive_lifespan() -> Message:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                await self.runtime.engine.aclose()
+            return message
+
+        return receive_lifespan
+
+    async def _answer_unknown_session(self, vendor: Vendor | None, scope: Scope, send: Send, session: str) -> None:
+        """404 for a session that does not exist (never created, deleted, expired); creates nothing."""
+        problem = Problem(404, NOT_FOUND, f"no session {session!r} (it may have expired or been deleted)")
+        if vendor is not None:
+            rendered = vendor.render(problem, scope["path"])
+            await _answer(send, rendered.status, rendered.body, rendered.headers)
+        else:
+            await _answer(send, *admin_error(problem, scope["path"]))
+
+    async def _serve_transaction(
+        self, engine: Engine, session: str, vendor: Vendor | None, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """One request with an engine whose worlds live elsewhere (Redis).
+
+        A vendor request runs against a world loaded for it; its answer is held back until its
+        changes are committed, and when another process changed the same records first it runs
+        again on fresh data. The control plane commits per call (``InProcessAdmin``).
+        """
+        assert isinstance(engine, RedisEngine)
+        try:
+            if vendor is None:
+                if not await engine.session_exists(session):
+                    await self._answer_unknown_session(None, scope, send, session)
+                    return
+                with in_session(session):
+                    await self._serve(None, scope, receive, send)
+                return
+            body = _Recorded(receive)
+            for _ in range(MAX_ATTEMPTS):
+                loaded = await engine.load(session, vendor.name)
+                held: list[Message] = []
+                attempt = {**scope, "extensions": {}}
+                with using(loaded.world), in_session(session):
+                    await self._serve(vendor, attempt, body.replay(), _holder(held))
+                if await engine.commit(loaded):
+                    for message in held:
+                        await send(message)
+                    return
+            problem = Problem(503, UNAVAILABLE, "the fake's state kept changing under this request; try again")
+        except UnknownSession:
+            await self._answer_unknown_session(vendor, scope, send, session)
+            return
+        except EngineUnavailable as exc:
+            problem = Problem(503, UNAVAILABLE, str(exc), headers={"Retry-After": "1"})
+        if vendor is not None:
+            rendered = vendor.render(problem, scope["path"])
+            await _answer(send, rendered.status, rendered.body, rendered.headers)
+        else:
+            await _answer(send, *admin_error(problem, scope["path"]))
+
+    async def _serve(self, vendor: Vendor | None, scope: Scope, receive: Receive, send: Send) -> None:
+        """One request in the world in force."""
         if vendor is None:
             await self._serve_other(scope, receive, send)
             return
@@ -232,6 +327,39 @@ async def _read_all(receive: Receive, limit: int) -> bytes:
         chunks.append(chunk)
         more = message.get("more_body", False)
     return b"".join(chunks)
+
+
+class _Recorded:
+    """A request body read once and replayed to each run of a retried request (each run reads
+    as far as it needs; what the first did not read comes from the client later)."""
+
+    def __init__(self, receive: Receive) -> None:
+        self.receive = receive
+        self.messages: list[Message] = []
+
+    def replay(self) -> Receive:
+        index = 0
+
+        async def replayed() -> Message:
+            nonlocal index
+            if index < len(self.messages):
+                message = self.messages[index]
+            else:
+                message = await self.receive()
+                self.messages.append(message)
+            index += 1
+            return message
+
+        return replayed
+
+
+def _holder(held: list[Message]) -> Send:
+    """A ``send`` that keeps the messages (an answer held until its changes are committed)."""
+
+    async def hold(message: Message) -> None:
+        held.append(message)
+
+    return hold
 
 
 def _replaying(body: bytes, receive: Receive) -> Receive:

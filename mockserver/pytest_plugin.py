@@ -23,24 +23,52 @@ if TYPE_CHECKING:
     from .server import ServerThread
 
 
+STATE_ENV = "MOCKSERVER_STATE"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mockserver")
+    group.addoption(
+        "--mockserver-state",
+        default=None,
+        metavar="memory|redis://HOST:PORT/DB",
+        help=f"the state engine of the fake_server fixture (default: ${STATE_ENV}, else memory)",
+    )
+
+
+def fixture_state(config: pytest.Config) -> str:
+    """The ``--state`` the fixtures' server uses (option, else environment, else memory)."""
+    return config.getoption("--mockserver-state", None) or os.environ.get(STATE_ENV) or "memory"
+
+
 @pytest.fixture(scope="session")
-def make_fake_server() -> Iterator[ServerThread]:
+def make_fake_server(request: pytest.FixtureRequest) -> Iterator[ServerThread]:
     """A session-wide server; most tests want :func:`fake_server`, which also resets it."""
     # Imported here so that merely having the plugin installed costs a test run nothing.
     from .admin_guard import TOKEN_ENV
     from .app import build_app
+    from .runtime import Runtime
     from .server import ServerThread
+    from .state.engine import open_engine
+    from .vendors import ALL_VENDORS
 
     validate = os.environ.get("MOCKSERVER_VALIDATE_RESPONSES", "1") != "0"
     token = os.environ.get(TOKEN_ENV) or None
-    with ServerThread(build_app(validate_responses=validate), admin_token=token) as server:
+    state = fixture_state(request.config)
+    if state.startswith(("redis://", "rediss://", "unix://")):
+        # A namespace of its own: parallel test processes on one Redis must not share a fake.
+        separator = "&" if "?" in state else "?"
+        state = f"{state}{separator}namespace=mockserver-test-{os.getpid()}"
+    runtime = Runtime(ALL_VENDORS, engine=open_engine(state))
+    with ServerThread(build_app(runtime, validate_responses=validate), admin_token=token) as server:
         yield server
+    runtime.engine.close()
 
 
 @pytest.fixture
 def fake_server(make_fake_server: ServerThread) -> ServerThread:
     """The session's server, reset (state, journal, faults, settings, clock) for this test."""
-    make_fake_server.app.runtime.reset()
+    make_fake_server.app.admin.reset()
     return make_fake_server
 
 

@@ -16,9 +16,10 @@ from .interface import Call, Vendor
 from .journal import DEFAULT_CAP, Journal
 from .ratelimit import Limit, RateLimiter, retry_after_header
 from .specs import Routes, UnknownApi, load_spec, operation_ids
+from .state.codec import store_from_data
 from .state.engine import Engine
 from .state.memory import MemoryEngine
-from .state.world import World, current_world
+from .state.world import DEFAULT_SESSION, World, current_session, current_world
 
 _LIMIT_SCHEMA = {
     "type": "object",
@@ -72,12 +73,18 @@ class Runtime:
             self.vendors[vendor.name] = vendor
             self.specs[vendor.name] = spec
             self.routes[vendor.name] = Routes(spec)
+        self.baseline: dict[str, Any] | None = None
         self.engine: Engine = engine if engine is not None else MemoryEngine()
         self.engine.attach(self)
         home = self.engine.home_world()
         for vendor in self.vendors.values():
             vendor.deployment_secret = self.engine.deployment_secret
             vendor.home = home
+
+    def keep_as_baseline(self) -> None:
+        """Make what the default session's stores hold now what a reset returns them to
+        (``serve --seed``: the seeded ids and tokens outlive a reset)."""
+        self.baseline = self.engine.export_session(DEFAULT_SESSION)["stores"]
 
     def new_world(self) -> World:
         """An empty world for this runtime's vendors (a new session, or a reset one)."""
@@ -260,6 +267,8 @@ class Runtime:
         with world.lock:
             for name in names:
                 world.reset_api(name)
+                if self.baseline is not None and current_session() == DEFAULT_SESSION:
+                    world.stores[name] = store_from_data(self.vendors[name], self.baseline[name])
             if api is None:
                 world.journal.clear()
                 world.journal.set_cap(self._default_journal_cap)

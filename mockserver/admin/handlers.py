@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from connexion.context import scope as current_scope
+from starlette.datastructures import Headers
+
 from ..errors import AdminError
 from ..faults import FAULT_OPTIONS
 from .local import InProcessAdmin
@@ -20,8 +23,47 @@ def reset(admin: InProcessAdmin, api: str | None = None) -> Result:
     return {"reset": admin.reset(api)}, 200
 
 
-def getState(admin: InProcessAdmin, api: str | None = None) -> Result:
+def getState(admin: InProcessAdmin, api: str | None = None, format: str = "dump") -> Result:
+    if format == "export":
+        if api is not None:
+            raise AdminError(400, "invalid_parameter", "an export covers every API: leave out api")
+        return admin.export_state(), 200
     return admin.state(api), 200
+
+
+def importState(admin: InProcessAdmin, body: dict[str, Any]) -> Result:
+    return {"imported": admin.import_state(body)}, 200
+
+
+def saveState(admin: InProcessAdmin) -> Result:
+    return {"saved": admin.save_state()}, 200
+
+
+def listSessions(admin: InProcessAdmin) -> Result:
+    return {"data": admin.sessions()}, 200
+
+
+def createSession(admin: InProcessAdmin, body: dict[str, Any] | None = None) -> Result:
+    body = body or {}
+    created = admin.create_session(body.get("name"), body.get("ttl_seconds"))
+    return {**created, "base_url": f"{_server_root()}/s/{created['id']}"}, 201
+
+
+def getSession(admin: InProcessAdmin, session_id: str) -> Result:
+    return admin.session(session_id), 200
+
+
+def deleteSession(admin: InProcessAdmin, session_id: str) -> Result:
+    admin.delete_session(session_id)
+    return {"deleted": session_id}, 200
+
+
+def _server_root() -> str:
+    """The server's own base URL as this request reached it."""
+    scope = current_scope._get_current_object()
+    headers = Headers(scope=scope)
+    host = headers.get("host", "127.0.0.1")
+    return f"{scope.get('scheme', 'http')}://{host}"
 
 
 def getSpec(admin: InProcessAdmin, api: str) -> Result:
@@ -101,5 +143,11 @@ OPERATIONS: dict[str, Callable[..., Result]] = {
         updateSettings,
         getClock,
         advanceClock,
+        importState,
+        saveState,
+        listSessions,
+        createSession,
+        getSession,
+        deleteSession,
     )
 }

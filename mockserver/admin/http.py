@@ -129,3 +129,34 @@ class HttpAdmin:
     def advance_clock(self, seconds: float) -> dict[str, Any]:
         """Move the fake's clock forward; answers the clock."""
         return self._call("POST", "/clock", json={"advance_seconds": seconds})
+
+    # -- whole state ---------------------------------------------------------------------------
+    def export_state(self) -> dict[str, Any]:
+        """One exact snapshot of this session (tokens included): for :meth:`import_state`."""
+        return self._call("GET", "/state", params={"format": "export"})
+
+    def import_state(self, data: dict[str, Any]) -> list[str]:
+        """Replace this session's whole state with an export; answers the APIs imported."""
+        return self._call("PUT", "/state", json=data)["imported"]
+
+    def save_state(self) -> str:
+        """Write the export to the server's state file now; answers its path."""
+        return self._call("POST", "/state/save")["saved"]
+
+    # -- sessions ------------------------------------------------------------------------------
+    def create_session(self, name: str | None = None, ttl_seconds: float | None = None) -> dict[str, Any]:
+        """A new isolated session: its id, ``base_url``, own admin ``token`` (shown once) and details."""
+        body = {k: v for k, v in {"name": name, "ttl_seconds": ttl_seconds}.items() if v is not None}
+        return self._call("POST", "/sessions", json=body)
+
+    def sessions(self) -> list[dict[str, Any]]:
+        """The live sessions, oldest first."""
+        return self._call("GET", "/sessions")["data"]
+
+    def session(self, session_id: str) -> dict[str, Any]:
+        """One live session."""
+        return self._call("GET", f"/sessions/{session_id}")
+
+    def delete_session(self, session_id: str) -> None:
+        """Free everything a session holds."""
+        self._call("DELETE", f"/sessions/{session_id}")

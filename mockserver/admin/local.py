@@ -3,23 +3,57 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Unpack
+import hashlib
+import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar, Unpack
 
 import jsonschema
 
+from .. import issued
+from ..clock import iso
 from ..errors import AdminError, Problem
 from ..faults import FaultOptions
 from ..interface import Vendor
 from ..issued import mask_data
 from ..runtime import Runtime
 from ..specs import UnknownApi, load_spec
+from ..state.engine import EngineUnavailable, SessionInfo, TooManySessions, UnknownSession
+from ..state.files import StateFile
+from ..state.world import DEFAULT_SESSION, World, current_session, in_session, using
+
+T = TypeVar("T")
 
 
 class InProcessAdmin:
-    """Drives a :class:`Runtime` in the same process. See :class:`~mockserver.admin.Admin`."""
+    """Drives a :class:`Runtime` in the same process. See :class:`~mockserver.admin.Admin`.
 
-    def __init__(self, runtime: Runtime) -> None:
+    Each call acts on the session of the request it serves (``/s/<id>/__admin``), else on
+    ``session`` (the default session unless given), as one atomic change of the engine.
+    """
+
+    def __init__(self, runtime: Runtime, session: str | None = None) -> None:
         self.runtime = runtime
+        self._session = session
+        self.state_file: StateFile | None = None
+
+    def _session_id(self) -> str:
+        return self._session if self._session is not None else current_session()
+
+    def _run(self, work: Callable[[], T]) -> T:
+        """``work`` inside one transaction on this call's session."""
+        session = self._session_id()
+
+        def in_world(world: World) -> T:
+            with using(world), in_session(session):
+                return work()
+
+        try:
+            return self.runtime.engine.transact(session, in_world)
+        except UnknownSession:
+            raise AdminError(404, "unknown_session", f"no session {session!r}") from None
+        except EngineUnavailable as exc:
+            raise AdminError(503, "state_unavailable", str(exc)) from None
 
     def _vendor(self, api: str) -> Vendor:
         try:
@@ -38,15 +72,13 @@ class InProcessAdmin:
         """Reset one API, or all of them plus the clock; answers the APIs reset."""
         if api is not None:
             self._vendor(api)
-        return self.runtime.reset(api)
+        return self._run(lambda: self.runtime.reset(api))
 
     def state(self, api: str | None = None) -> dict[str, Any]:
         """The store dump of one API, or of all, keyed by API name."""
-        dumps = {}
-        for vendor in self._apis(api):
-            with vendor.lock:
-                dumps[vendor.name] = mask_data(vendor.dump())  # dumps show prefixes; this catches any slip
-        return dumps
+        vendors = self._apis(api)
+        # Dumps show prefixes; the masking catches any slip.
+        return self._run(lambda: {vendor.name: mask_data(vendor.dump()) for vendor in vendors})
 
     def spec(self, api: str) -> dict[str, Any]:
         """The OpenAPI document the served ``api`` answers by (``admin``: the control plane's)."""
@@ -95,8 +127,7 @@ class InProcessAdmin:
             raise AdminError(400, "invalid_params", f"{api}/{state}: {where}: {exc.message}") from None
         for name, param in found.params.items():
             given.setdefault(name, param.default)
-        with vendor.lock:
-            return found.apply(given)
+        return self._run(lambda: found.apply(given))
 
     def mint_token(self, api: str, kind: str, expired: bool = False, **ids: Any) -> str:
         """A credential of ``kind`` for the given ids."""
@@ -104,8 +135,7 @@ class InProcessAdmin:
         if kind not in vendor.token_kinds:
             raise AdminError(400, "unknown_kind", f"{api} tokens are of kinds: {', '.join(vendor.token_kinds)}")
         try:
-            with vendor.lock:
-                return vendor.mint_token(kind, ids, expired)
+            return self._run(lambda: vendor.mint_token(kind, ids, expired))
         except Problem as exc:
             raise AdminError(400, "invalid_params", exc.message) from None
 
@@ -113,11 +143,11 @@ class InProcessAdmin:
         """Journal entries, newest first."""
         if api is not None:
             self._vendor(api)
-        return self.runtime.journal.entries(api, limit)
+        return self._run(lambda: self.runtime.journal.entries(api, limit))
 
     def clear_requests(self) -> int:
         """Empty the journal; answers how many entries were dropped."""
-        return self.runtime.journal.clear()
+        return self._run(lambda: self.runtime.journal.clear())
 
     def add_fault(self, api: str, operation_id: str, **options: Unpack[FaultOptions]) -> dict[str, Any]:
         """Inject a fault into one operation (see :class:`~mockserver.faults.FaultOptions`); answers the fault."""
@@ -134,26 +164,26 @@ class InProcessAdmin:
             raise AdminError(400, "invalid_fault", "status must be between 400 and 599")
         if not 0.0 <= ratio <= 1.0:
             raise AdminError(400, "invalid_fault", "ratio must be between 0 and 1")
-        return self.runtime.faults.add(api, operation_id, **options).to_dict()
+        return self._run(lambda: self.runtime.faults.add(api, operation_id, **options).to_dict())
 
     def faults(self) -> list[dict[str, Any]]:
         """The active faults."""
-        return [fault.to_dict() for fault in self.runtime.faults.list()]
+        return self._run(lambda: [fault.to_dict() for fault in self.runtime.faults.list()])
 
     def clear_faults(self, api: str | None = None) -> int:
         """Remove faults; answers how many were removed."""
         if api is not None:
             self._vendor(api)
-        return self.runtime.faults.clear(api)
+        return self._run(lambda: self.runtime.faults.clear(api))
 
     def settings(self) -> dict[str, Any]:
         """The switches in force."""
-        return self.runtime.settings()
+        return self._run(self.runtime.settings)
 
     def update_settings(self, patch: dict[str, Any]) -> dict[str, Any]:
         """Deep-merge a partial settings document; answers the result."""
         try:
-            return self.runtime.update_settings(patch)
+            return self._run(lambda: self.runtime.update_settings(patch))
         except UnknownApi as exc:
             raise AdminError(404, "unknown_api", str(exc)) from None
         except ValueError as exc:
@@ -161,13 +191,102 @@ class InProcessAdmin:
 
     def clock(self) -> dict[str, Any]:
         """``{"now": iso, "offset_seconds": n}``."""
+        return self._run(self._clock)
+
+    def _clock(self) -> dict[str, Any]:
         clock = self.runtime.clock
         return {"now": clock.isoformat(), "offset_seconds": clock.offset}
 
     def advance_clock(self, seconds: float) -> dict[str, Any]:
         """Move the fake's clock forward; answers the clock."""
-        try:
+
+        def advance() -> dict[str, Any]:
             self.runtime.clock.advance(seconds)
+            return self._clock()
+
+        try:
+            return self._run(advance)
         except ValueError as exc:
             raise AdminError(400, "invalid_clock", str(exc)) from None
-        return self.clock()
+
+    # -- whole state -----------------------------------------------------------------------------
+    def export_state(self) -> dict[str, Any]:
+        """One exact snapshot of this session (tokens included): for :meth:`import_state`."""
+        return self._engine_call(lambda engine, session: engine.export_session(session))
+
+    def import_state(self, data: dict[str, Any]) -> list[str]:
+        """Replace this session's whole state with an export; answers the APIs imported."""
+        try:
+            self._engine_call(lambda engine, session: engine.import_session(session, data))
+        except ValueError as exc:
+            raise AdminError(400, "invalid_state", str(exc)) from None
+        return list(self.runtime.vendors)
+
+    def save_state(self) -> str:
+        """Write the export to the server's state file now; answers its path."""
+        if self.state_file is None:
+            raise AdminError(409, "no_state_file", "this server was started without --state-file")
+        if self._session_id() != DEFAULT_SESSION:
+            raise AdminError(409, "no_state_file", "the state file holds the default session only")
+        self.state_file.save(self.export_state())
+        return str(self.state_file.path)
+
+    def _engine_call(self, work: Callable[[Any, str], T]) -> T:
+        try:
+            return work(self.runtime.engine, self._session_id())
+        except UnknownSession:
+            raise AdminError(404, "unknown_session", f"no session {self._session_id()!r}") from None
+        except EngineUnavailable as exc:
+            raise AdminError(503, "state_unavailable", str(exc)) from None
+
+    # -- sessions --------------------------------------------------------------------------------
+    def _at_root(self) -> None:
+        if self._session_id() != DEFAULT_SESSION:
+            raise AdminError(404, "not_found", "sessions are managed at the server's root /__admin/sessions")
+
+    def create_session(self, name: str | None = None, ttl_seconds: float | None = None) -> dict[str, Any]:
+        """A new isolated session: its id, its own admin token (shown once) and its details.
+
+        Its base URL is ``<server>/s/<id>``.
+        """
+        self._at_root()
+        token = issued.register("mss_" + secrets.token_urlsafe(24))
+        try:
+            info = self._engine_call(lambda engine, _: engine.create_session(name, ttl_seconds, token_digest(token)))
+        except TooManySessions as exc:
+            raise AdminError(429, "too_many_sessions", str(exc)) from None
+        return {**_shown(info), "token": token}
+
+    def sessions(self) -> list[dict[str, Any]]:
+        """The live sessions, oldest first."""
+        self._at_root()
+        return [_shown(info) for info in self._engine_call(lambda engine, _: engine.sessions())]
+
+    def session(self, session_id: str) -> dict[str, Any]:
+        """One live session."""
+        self._at_root()
+        return _shown(self._engine_call(lambda engine, _: _one(engine.session, session_id)))
+
+    def delete_session(self, session_id: str) -> None:
+        """Free everything a session holds."""
+        self._at_root()
+        self._engine_call(lambda engine, _: _one(engine.delete_session, session_id))
+
+
+def token_digest(token: str) -> str:
+    """What a session keeps of its token: its SHA-256 (the token itself is never stored)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _one(call: Callable[[str], T], session_id: str) -> T:
+    try:
+        return call(session_id)
+    except UnknownSession:
+        raise AdminError(404, "unknown_session", f"no session {session_id!r}") from None
+
+
+def _shown(info: SessionInfo) -> dict[str, Any]:
+    shown = info.public()
+    shown["created"] = iso(info.created)
+    shown["last_used"] = iso(info.last_used)
+    return shown

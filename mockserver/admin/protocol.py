@@ -73,3 +73,31 @@ class Admin(Protocol):
     def advance_clock(self, seconds: float) -> dict[str, Any]:
         """Move the fake's clock forward; answers the clock."""
         ...
+
+    def export_state(self) -> dict[str, Any]:
+        """One exact snapshot of this session (tokens included): for :meth:`import_state`."""
+        ...
+
+    def import_state(self, data: dict[str, Any]) -> list[str]:
+        """Replace this session's whole state with an export; answers the APIs imported."""
+        ...
+
+    def save_state(self) -> str:
+        """Write the export to the server's state file now; answers its path."""
+        ...
+
+    def create_session(self, name: str | None = None, ttl_seconds: float | None = None) -> dict[str, Any]:
+        """A new isolated session: its id, own admin ``token`` (shown once) and details."""
+        ...
+
+    def sessions(self) -> list[dict[str, Any]]:
+        """The live sessions, oldest first."""
+        ...
+
+    def session(self, session_id: str) -> dict[str, Any]:
+        """One live session."""
+        ...
+
+    def delete_session(self, session_id: str) -> None:
+        """Free everything a session holds."""
+        ...

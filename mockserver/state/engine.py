@@ -75,12 +75,20 @@ class Engine(ABC):
     def home_world(self) -> World:
         """The default session's world as this process sees it outside any transaction."""
 
+    def world(self, session: str) -> World:
+        """``session``'s live world, counted as used (engines that are not
+        :attr:`transactional`); raises :class:`UnknownSession`."""
+        raise NotImplementedError(f"the {self.name} engine serves requests in transactions")
+
     @abstractmethod
     def transact(self, session: str, work: Callable[[World], T]) -> T:
         """Run ``work`` on ``session``'s world as one atomic change (control-plane calls)."""
 
     def close(self) -> None:  # noqa: B027 - most engines hold nothing to release
         """Release connections (on shutdown)."""
+
+    async def aclose(self) -> None:  # noqa: B027
+        """Release the running event loop's connections (on the server's shutdown)."""
 
     # -- sessions ------------------------------------------------------------------------------
     @abstractmethod
@@ -98,6 +106,13 @@ class Engine(ABC):
     @abstractmethod
     def delete_session(self, session_id: str) -> None:
         """Free everything a session holds; raises :class:`UnknownSession`."""
+
+    async def token_hash_async(self, session_id: str) -> str | None:
+        """The stored hash of a session's own token; None for an unknown session (or none)."""
+        try:
+            return self.session(session_id).token_hash
+        except UnknownSession:
+            return None
 
     # -- whole-state export --------------------------------------------------------------------
     @abstractmethod

@@ -29,7 +29,9 @@ class World:
     :class:`~mockserver.runtime.Runtime`.
     """
 
-    def __init__(self, vendors: Mapping[str, Vendor], journal_cap: int = DEFAULT_CAP) -> None:
+    def __init__(self, vendors: Mapping[str, Vendor], journal_cap: int = DEFAULT_CAP, *, stores: bool = True) -> None:
+        """An empty world; ``stores=False`` leaves the stores to be filled in (an engine
+        decoding only the ones a request needs)."""
         self.vendors = vendors
         self.clock = Clock()
         self.journal: Journal = Journal(journal_cap)
@@ -37,7 +39,7 @@ class World:
         self.limiter: RateLimiter = RateLimiter(self.clock)
         self.rate_limits_enabled = True
         self.rate_limit_overrides: dict[str, dict[str, Limit]] = {name: {} for name in vendors}
-        self.stores: dict[str, Any] = {name: vendor.new_store() for name, vendor in vendors.items()}
+        self.stores: dict[str, Any] = {name: vendor.new_store() for name, vendor in vendors.items()} if stores else {}
         self.settings: dict[str, dict[str, Any]] = {
             name: copy.deepcopy(dict(vendor.default_settings)) for name, vendor in vendors.items()
         }
@@ -71,3 +73,21 @@ def using(world: World) -> Iterator[World]:
         yield world
     finally:
         _CURRENT.reset(token)
+
+
+_SESSION: ContextVar[str] = ContextVar("mockserver_session", default=DEFAULT_SESSION)
+
+
+def current_session() -> str:
+    """The session the current request belongs to (:data:`DEFAULT_SESSION` outside one)."""
+    return _SESSION.get()
+
+
+@contextlib.contextmanager
+def in_session(session: str) -> Iterator[str]:
+    """Mark this context as serving ``session`` (the control plane acts on that session)."""
+    token = _SESSION.set(session)
+    try:
+        yield session
+    finally:
+        _SESSION.reset(token)
