@@ -6,8 +6,11 @@ from collections.abc import Iterator
 # an in-process pytester run, httpcore would be dropped from sys.modules afterwards and loaded
 # anew, and connection errors would then escape httpx untranslated. So it is imported here, first.
 import httpcore  # noqa: F401
+import os
+
 import httpx
 import pytest
+from support import redis_server as redis_support
 from support.http import Refusals
 
 from mockserver.admin import InProcessAdmin
@@ -27,3 +30,38 @@ def client(request: pytest.FixtureRequest, fake_server: ServerThread) -> Iterato
 def refusals(request: pytest.FixtureRequest, client: httpx.Client, fake_admin: InProcessAdmin) -> Refusals:
     """Requests to the module's ``API`` that must change nothing, on the ``client`` fixture's client."""
     return Refusals(client, fake_admin, request.module.API)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[redis_support.RedisServer]:
+    """A real redis-server on a free loopback port for this test process (stopped by its PID)."""
+    if not redis_support.available():
+        pytest.skip(redis_support.INSTALL)
+    server = redis_support.RedisServer().start()
+    yield server
+    server.close()
+
+
+# -- real parts are never skipped in CI --------------------------------------------------------------
+REAL_PARTS_ENV = "MOCKSERVER_REQUIRE_REAL_PARTS"
+"""Set by ``make test`` (and so by CI): a test that needs Redis or a browser must not be skipped."""
+_REAL_PARTS = ("redis", "browser")
+_skipped_real_parts: list[str] = []
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "redis_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.redis)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and any(part in report.keywords for part in _REAL_PARTS):
+        _skipped_real_parts.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get(REAL_PARTS_ENV) and _skipped_real_parts and not hasattr(session.config, "workerinput"):
+        shown = "\n  ".join(_skipped_real_parts[:10])
+        print(f"\n{len(_skipped_real_parts)} tests that need Redis or a browser were skipped:\n  {shown}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

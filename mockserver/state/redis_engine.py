@@ -339,6 +339,11 @@ class RedisEngine(Engine):
         }
         loaded = Loaded(session, world, apis, versions)
         loaded.baseline = self._records(loaded)
+        for api in apis:
+            if values.get(f"store:{api}") is None:
+                # A store made here for the first time is written with this transaction, so
+                # every process goes on with the same one (a new store draws random keys).
+                loaded.baseline[f"store:{api}"] = b""
         return loaded
 
     def _records(self, loaded: Loaded) -> dict[str, bytes]:
