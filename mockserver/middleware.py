@@ -9,6 +9,7 @@ standing headers, and writes the request journal.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -20,7 +21,7 @@ from .rendering import VENDOR_SCOPE_KEY, admin_error, encode
 from .runtime import Runtime
 from .sessions import SESSION_PREFIX, SESSION_SCOPE_KEY, split_session_path
 from .state.engine import Engine, EngineUnavailable, UnknownSession
-from .state.redis_engine import MAX_ATTEMPTS, RedisEngine
+from .state.redis_engine import MAX_ATTEMPTS, RedisEngine, backoff
 from .state.world import DEFAULT_SESSION, in_session, using
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -114,12 +115,14 @@ class FakesMiddleware:
                     await self._serve(None, scope, receive, send)
                 return
             body = _Recorded(receive)
-            for _ in range(MAX_ATTEMPTS):
+            for attempt in range(MAX_ATTEMPTS):
+                if attempt:
+                    await asyncio.sleep(backoff(attempt))
                 loaded = await engine.load(session, vendor.name)
                 held: list[Message] = []
-                attempt = {**scope, "extensions": {}}
+                fresh_scope = {**scope, "extensions": {}}
                 with using(loaded.world), in_session(session):
-                    await self._serve(vendor, attempt, body.replay(), _holder(held))
+                    await self._serve(vendor, fresh_scope, body.replay(), _holder(held))
                 if await engine.commit(loaded):
                     for message in held:
                         await send(message)

@@ -1,13 +1,12 @@
 """Fixtures every test module may use."""
 
+import os
 from collections.abc import Iterator
 
 # httpx loads httpcore on first use and keeps a map of its exception classes. Loaded first inside
 # an in-process pytester run, httpcore would be dropped from sys.modules afterwards and loaded
 # anew, and connection errors would then escape httpx untranslated. So it is imported here, first.
 import httpcore  # noqa: F401
-import os
-
 import httpx
 import pytest
 from support import redis_server as redis_support

@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import math
+import random
 import secrets
 import threading
 import time
@@ -51,8 +52,15 @@ from .world import DEFAULT_SESSION, World
 
 log = logging.getLogger("mockserver.state")
 
-MAX_ATTEMPTS = 8
-"""How often a transaction runs again after losing a race before it gives up (503)."""
+MAX_ATTEMPTS = 64
+"""How often a transaction runs again after losing a race before it gives up (503). Writers to
+one fake in one session serialise (a store is one record), so a burst of N writers needs up to
+N runs for the last of them; between runs a writer waits a little, at random (:func:`backoff`)."""
+
+
+def backoff(attempt: int) -> float:
+    """Seconds to wait before run ``attempt + 1``: random, growing, at most 20 ms."""
+    return random.uniform(0, min(0.02, 0.0005 * 2**attempt))
 
 DEFAULT_NAMESPACE = "mockserver"
 _SMALL_FIELDS = ("settings", "clock", "faults")
@@ -443,7 +451,9 @@ class RedisEngine(Engine):
         apis = list(self.runtime.vendors)
         w, _, info = self.keys(session)
         commit_keys = self._commit_keys(session)
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                time.sleep(backoff(attempt))
             if session != DEFAULT_SESSION and not self.sync_call(lambda r: r.exists(info)):
                 raise UnknownSession(session)
             raw = self.sync_call(lambda r: r.hgetall(w))

@@ -269,7 +269,12 @@ class TestAdminBadInput(ProblemWording, BadInputSuite):
 
     # -- class 5: paths and methods ----------------------------------------------------------------
     def test_reads_refuse_other_methods_with_allow(self, probe: Probe) -> None:
-        for path, allow in (("/health", "GET"), ("/state", "GET, PUT"), ("/requests", "GET, DELETE"), ("/reset", "POST")):
+        for path, allow in (
+            ("/health", "GET"),
+            ("/state", "GET, PUT"),
+            ("/requests", "GET, DELETE"),
+            ("/reset", "POST"),
+        ):
             with probe.unchanged():
                 response = probe.client.request("PATCH", f"/__admin{path}")
             assert_answer(response, self.not_allowed_answer(path, "PATCH"), allow=allow)

@@ -23,7 +23,9 @@ ADMIN_TOKEN = "msadm_session-tests-admin-token-0001"
 
 def _serve(state: str, *, admin_token: str | None = None, max_sessions: int = 3) -> ServerThread:
     engine = open_engine(state, session_ttl=3600, max_sessions=max_sessions)
-    return ServerThread(build_app(Runtime(ALL_VENDORS, engine=engine), validate_responses=True), admin_token=admin_token)
+    return ServerThread(
+        build_app(Runtime(ALL_VENDORS, engine=engine), validate_responses=True), admin_token=admin_token
+    )
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -146,9 +148,7 @@ def test_the_cap_answers_429(http: httpx.Client) -> None:
         _created(http)
     refused = http.post("/__admin/sessions", json={})
     assert refused.status_code == 429
-    assert refused.json() == {
-        "error": {"code": "too_many_sessions", "message": "at most 3 sessions may exist at once"}
-    }
+    assert refused.json() == {"error": {"code": "too_many_sessions", "message": "at most 3 sessions may exist at once"}}
     assert len(http.get("/__admin/sessions").json()["data"]) == 3
 
 
