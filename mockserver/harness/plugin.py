@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 CONTRACTS_DIR = "contracts"
 TARGETS_FILE_NAMES = ("targets.yaml", "targets.yml")
+FUZZ_SUMMARY = "fuzz_summary"
+"""A test's user property holding its one-line Schemathesis summary, listed per API at the end of the run."""
 _MARKERS = pytest.StashKey[set[str]]()
 
 
@@ -170,6 +172,23 @@ def pytest_runtest_makereport(
         _, _, reason = report.longrepr
         report.longrepr = (str(item.path), item.contract_line, reason)
     return report
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    # The Schemathesis tests show as one dot per API; this says what each covered. Reports
+    # carry user properties across pytest-xdist workers, so the lines arrive from every worker.
+    lines = [
+        str(value)
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if isinstance(report, pytest.TestReport)
+        for name, value in report.user_properties
+        if name == FUZZ_SUMMARY and report.when == "call"
+    ]
+    if lines:
+        terminalreporter.write_sep("=", "Schemathesis, per API")
+        for line in sorted(lines):
+            terminalreporter.write_line(line)
 
 
 def _marker(config: pytest.Config, name: str) -> pytest.MarkDecorator:

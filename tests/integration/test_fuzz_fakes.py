@@ -83,6 +83,16 @@ def test_the_cli_prints_per_api_reports_and_writes_junit(tmp_path: Path, capsys:
 
     out = capsys.readouterr().out
     assert code == 0, out
+    # Progress first, as plain lines (the captured stdout is no terminal): the API, then each
+    # phase's operations in turn, then the stateful scenarios.
+    progress = out[: out.index("== recall:")].splitlines()
+    assert progress[0] == "fuzz 1/1 recall: target fake, profile ci"
+    authenticate = "calendar_authenticate_create (POST /api/v1/calendar/authenticate/)"
+    for phase in ("examples", "coverage", "fuzzing"):
+        lines = [line for line in progress if line.startswith(f"fuzz recall {phase} ")]
+        assert [line.split()[3] for line in lines] == [f"{n}/6" for n in range(1, 7)], progress
+        assert f"fuzz recall {phase} 1/6 {authenticate}" in lines
+    assert "fuzz recall stateful scenario 1" in progress
     assert "== recall: PASSED (target fake, profile ci, seed 5," in out
     assert "POST /api/v1/calendar/authenticate/" in out
     assert "positive_data_acceptance" in out
