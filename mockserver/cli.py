@@ -60,8 +60,8 @@ examples:
   mockserver contracts --target http://127.0.0.1:8080  # a running `mockserver serve`
   mockserver contracts --target production --allow-destructive --junitxml out/contracts.xml
 
-exit codes: pytest's (0 all passed, 1 some failed, 2 interrupted or no mockserver at the --target
-URL, 4 usage error, 5 nothing collected).
+exit codes: pytest's (0 all passed, 1 some failed, 2 interrupted, 4 usage error, 5 nothing
+collected); also 2 when no mockserver answers at the --target URL or the harness extra is missing.
 """
 
 
@@ -166,7 +166,15 @@ _ALREADY_IMPORTED = "Module already imported so cannot be rewritten; mockserver"
 
 def run_contracts(pytest_args: Sequence[str]) -> int:
     """``mockserver contracts``: pytest with the contract plugin; the bundled suites when no path is given."""
-    import pytest
+    try:
+        import pytest
+
+        from .harness import runner  # noqa: F401 - openapi-core and Schemathesis arrive with the harness extra
+    except ImportError as exc:
+        print(
+            f"mockserver contracts needs the harness extra (pip install 'mockserver[harness]'): {exc}", file=sys.stderr
+        )
+        return 2
 
     # pytest decides whether paths were given (its options take values); the plugin then
     # swaps in the bundled suites. -rfEs adds skip reasons to pytest's default summary. This

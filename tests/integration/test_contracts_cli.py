@@ -75,3 +75,15 @@ def test_an_unreachable_named_target_is_one_line_and_exit_2(tmp_path: Path) -> N
     assert ran.stderr.splitlines() == [
         f"mockserver contracts: no mockserver answers at {url}: [Errno 111] Connection refused"
     ]
+
+
+def test_without_the_harness_extra_it_says_what_to_install(tmp_path: Path) -> None:
+    # openapi-core stands for the extra's packages: marked missing before anything imports it.
+    script = (
+        "import sys; sys.modules['openapi_core'] = None; from mockserver.cli import main; sys.exit(main(['contracts']))"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+
+    assert ran.returncode == 2
+    assert ran.stderr.startswith("mockserver contracts needs the harness extra (pip install 'mockserver[harness]'): ")
+    assert len(ran.stderr.splitlines()) == 1
