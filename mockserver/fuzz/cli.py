@@ -53,7 +53,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         "--targets-file",
         type=Path,
         metavar="PATH",
-        help="the contract targets file (default: contracts/targets.yaml in the current directory, if any)",
+        help="the contract targets file (default: contracts/targets.yaml in the current directory, else the "
+        "bundled suites' own, which defines 'fake', 'local' and 'production')",
     )
     parser.add_argument(
         "--allow-destructive",
@@ -163,5 +164,12 @@ def _run(args: argparse.Namespace, target: Target, profile: Profile) -> int:
 
 
 def _default_targets_file() -> Path | None:
+    from ..harness import bundled
+
     candidate = Path("contracts") / "targets.yaml"
-    return candidate if candidate.is_file() else None
+    if candidate.is_file():
+        return candidate
+    try:
+        return bundled.targets_file()
+    except FileNotFoundError:
+        return None

@@ -121,3 +121,12 @@ def test_the_cli_against_a_running_server(server: ServerThread, capsys: pytest.C
 def test_the_cli_refuses_bad_arguments(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert fuzz_cli(*args) == 2
     assert capsys.readouterr().err.startswith(message)
+
+
+def test_outside_a_checkout_the_bundled_targets_file_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no contracts/targets.yaml here
+
+    assert fuzz_cli("--target", "moon") == 2
+    assert "known: fake, local, production" in capsys.readouterr().err
