@@ -6,7 +6,8 @@
 Each run covers every operation with positive and negative data and walks the spec's OpenAPI
 links in the stateful phase, under every default Schemathesis check. The per-API report
 (operations and examples exercised, failures per check) is attached to the test: pytest shows
-it for a failure, and for a pass with ``-rP``.
+it for a failure, and for a pass with ``-rP``; one summary line per API (verdict, operations,
+examples, time, failures per check) is printed at the end of every run.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import os
 
 import pytest
 
-from mockserver.fuzz import PROFILES, SETUPS, TargetError, fuzzable_apis, run_api
+from mockserver.fuzz import PROFILES, SETUPS, TargetError, fuzzable_apis, run_api, summary_table
 from mockserver.fuzz.endpoints import skip_reason
 from mockserver.harness import RunOptions, Target
+from mockserver.harness.plugin import FUZZ_SUMMARY
 from mockserver.vendors import ALL_VENDORS
 
 APIS = fuzzable_apis([vendor.name for vendor in ALL_VENDORS])
@@ -53,6 +55,7 @@ def test_schemathesis(
             pytest.skip(str(exc))
         raise
     request.node.add_report_section("call", "schemathesis", report.format())
+    request.node.user_properties.append((FUZZ_SUMMARY, summary_table([report])))
     if report.skipped is not None:
         pytest.skip(f"{api}: {report.skipped}")
     assert report.ok, report.format()

@@ -55,15 +55,19 @@ exit codes: 0 stopped with Ctrl-C or SIGTERM; 2 bad arguments, unusable seed fil
 
 CONTRACTS_EPILOG = """\
 Every argument is handed to pytest, so -k, -m, -x, -n (pytest-xdist) and --junitxml work as usual.
-Without PATHS the suites under ./contracts run. The step-file format: contracts/FORMAT.md.
+Without PATHS the suites bundled with mockserver run (with their targets.yaml), wherever you are;
+with PATHS, every step file under them runs, in any folder. Skip reasons are printed (-rs).
+The step-file format: FORMAT.md beside the bundled suites (contracts/FORMAT.md in a checkout).
 
 examples:
-  mockserver contracts                                  # every suite against the fakes in process
-  mockserver contracts contracts/vcita -k disconnect
+  mockserver contracts                                  # the bundled suites against the fakes in process
+  mockserver contracts -k disconnect -n 2
+  mockserver contracts my-suites/ --targets-file my-suites/targets.yaml
   mockserver contracts --target http://127.0.0.1:8080  # a running `mockserver serve`
   mockserver contracts --target production --allow-destructive --junitxml out/contracts.xml
 
-exit codes: pytest's (0 all passed, 1 some failed, 2 interrupted, 4 usage error, 5 nothing collected).
+exit codes: pytest's (0 all passed, 1 some failed, 2 interrupted, 4 usage error, 5 nothing
+collected); also 2 when no mockserver answers at the --target URL or the harness extra is missing.
 """
 
 
@@ -178,11 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
         usage="mockserver contracts [PATHS] [--target NAME|URL] [--allow-destructive] [--targets-file PATH] "
         "[pytest args]",
     )
-    contracts.add_argument("paths", nargs="*", metavar="PATHS", help="step files or folders (default: contracts)")
+    contracts.add_argument(
+        "paths", nargs="*", metavar="PATHS", help="step files or folders (default: the bundled suites)"
+    )
     contracts.add_argument(
         "--target",
         metavar="NAME|URL",
-        help="a target in contracts/targets.yaml, or the URL of a running `mockserver serve` (default: fake)",
+        help="a target in the targets file, or the URL of a running `mockserver serve` (default: fake)",
     )
     contracts.add_argument(
         "--allow-destructive", action="store_true", help="run steps that change state against real targets too"
@@ -196,11 +202,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_contracts(pytest_args: Sequence[str]) -> int:
-    """``mockserver contracts``: pytest with the contract plugin; the suites in ./contracts by default."""
-    import pytest
+_ALREADY_IMPORTED = "Module already imported so cannot be rewritten; mockserver"
 
-    args = ["-o", "testpaths=contracts", *pytest_args]
+
+def run_contracts(pytest_args: Sequence[str]) -> int:
+    """``mockserver contracts``: pytest with the contract plugin; the bundled suites when no path is given."""
+    try:
+        import pytest
+
+        from .harness import runner  # noqa: F401 - openapi-core and Schemathesis arrive with the harness extra
+    except ImportError as exc:
+        print(
+            f"mockserver contracts needs the harness extra (pip install 'mockserver[harness]'): {exc}", file=sys.stderr
+        )
+        return 2
+
+    # pytest decides whether paths were given (its options take values); the plugin then
+    # swaps in the bundled suites. -rfEs adds skip reasons to pytest's default summary. This
+    # command imported the mockserver package before pytest could mark it for assertion
+    # rewriting, which an installed wheel's plugin entry point asks for; nothing in it asserts.
+    args = [
+        "--bundled-contracts",
+        "--step-files-anywhere",
+        "-rfEs",
+        "-W",
+        f"ignore:{_ALREADY_IMPORTED}:pytest.PytestAssertRewriteWarning",
+        *pytest_args,
+    ]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         args[:0] = ["-p", "mockserver.harness.plugin"]
     return int(pytest.main(args))

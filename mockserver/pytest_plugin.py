@@ -45,6 +45,9 @@ def fixture_state(config: pytest.Config) -> str:
 def make_fake_server(request: pytest.FixtureRequest) -> Iterator[ServerThread]:
     """A session-wide server; most tests want :func:`fake_server`, which also resets it."""
     # Imported here so that merely having the plugin installed costs a test run nothing.
+    from .quiet_import import import_connexion
+
+    import_connexion()
     from .admin_guard import TOKEN_ENV
     from .app import build_app
     from .runtime import Runtime

@@ -53,7 +53,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         "--targets-file",
         type=Path,
         metavar="PATH",
-        help="the contract targets file (default: contracts/targets.yaml in the current directory, if any)",
+        help="the contract targets file (default: contracts/targets.yaml in the current directory, else the "
+        "bundled suites' own, which defines 'fake', 'local' and 'production')",
     )
     parser.add_argument(
         "--allow-destructive",
@@ -73,7 +74,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         metavar="FILE",
         help="where --report writes (default: %(default)s)",
     )
-    parser.add_argument("--quiet", action="store_true", help="print only the summary and the APIs that failed")
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print only the summary and the APIs that failed (no progress: by default a live line on a "
+        "terminal, and a line per API, phase and operation otherwise)",
+    )
     parser.set_defaults(handler=run_command)
     return parser
 
@@ -106,6 +112,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, target: Target, profile: Profile) -> int:
     from .endpoints import TargetError, served_apis, skip_reason
+    from .progress import ProgressLines
     from .report import junit_xml, summary_table
     from .runner import fuzzable_apis, run_api
     from .setups import SETUPS
@@ -124,7 +131,8 @@ def _run(args: argparse.Namespace, target: Target, profile: Profile) -> int:
             return 2
     reports = []
     uncovered = []
-    for api in apis:
+    progress = ProgressLines(sys.stdout, enabled=not args.quiet)
+    for number, api in enumerate(apis, start=1):
         setup = SETUPS.get(api)
         if setup is None:
             # A served fake the runner cannot prepare is a gap, not a pass.
@@ -135,11 +143,15 @@ def _run(args: argparse.Namespace, target: Target, profile: Profile) -> int:
         if reason is not None:
             print(f"== {api}: skipped ({reason})", flush=True)
             continue
+        progress.api_started(api, number, len(apis), f"target {target.name}, profile {profile.name}")
         try:
-            report = run_api(api, target, profile, allow_destructive=args.allow_destructive)
+            report = run_api(api, target, profile, allow_destructive=args.allow_destructive, progress=progress.step)
         except TargetError as exc:
+            progress.clear()
             print(f"mockserver fuzz: {exc}", file=sys.stderr)
             return 2
+        finally:
+            progress.clear()
         if not (args.quiet and report.ok):
             print(report.format(), end="\n\n", flush=True)
         reports.append(report)
@@ -152,5 +164,12 @@ def _run(args: argparse.Namespace, target: Target, profile: Profile) -> int:
 
 
 def _default_targets_file() -> Path | None:
+    from ..harness import bundled
+
     candidate = Path("contracts") / "targets.yaml"
-    return candidate if candidate.is_file() else None
+    if candidate.is_file():
+        return candidate
+    try:
+        return bundled.targets_file()
+    except FileNotFoundError:
+        return None

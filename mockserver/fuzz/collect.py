@@ -3,29 +3,49 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from schemathesis.engine import Status, events
 from schemathesis.engine.recorder import ScenarioRecorder
 from schemathesis.engine.run import PhaseName
 
+from .progress import ProgressCallback, Step
 from .report import MAX_SHOWN, ApiReport, CheckTally, FailureDetail
 
 _PRIORITY = {Status.SKIP: 0, Status.SUCCESS: 1, Status.INTERRUPTED: 2, Status.FAILURE: 3, Status.ERROR: 4}
 
 
 class Collector:
-    """Feeds engine events into a report."""
+    """Feeds engine events into a report, and tells ``progress`` which scenario starts.
 
-    def __init__(self, report: ApiReport) -> None:
+    Args:
+        report: filled in as events arrive.
+        progress: called as each scenario starts.
+        operation_ids: ``METHOD /path`` -> operationId, for the progress lines.
+    """
+
+    def __init__(
+        self,
+        report: ApiReport,
+        progress: ProgressCallback | None = None,
+        operation_ids: Mapping[str, str] | None = None,
+    ) -> None:
         self.report = report
+        self.progress = progress
+        self.operation_ids = dict(operation_ids or {})
         self._seen: set[tuple[str, str, str]] = set()
         self._phases: dict[str, Status] = {}
+        self._started: dict[str, set[str]] = {}
+        self._scenarios = 0
 
     def on_event(self, event: events.EngineEvent) -> None:
         """Take one event."""
         report = self.report
-        if isinstance(event, events.PhaseStarted) and event.payload is not None:
+        if isinstance(event, events.ScenarioStarted):
+            if self.progress is not None and event.phase is not PhaseName.AUTH_BOOTSTRAP:
+                self.progress(self._step(event))
+        elif isinstance(event, events.PhaseStarted) and event.payload is not None:
             report.links = max(report.links, event.payload.transitions_total)
         elif isinstance(event, events.PhaseFinished):
             name = event.phase.name.value
@@ -50,6 +70,17 @@ class Collector:
             report.duration = event.running_time
             for failure in event.failures:
                 self._add_failure("after_run", "run", failure, None, "")
+
+    def _step(self, event: events.ScenarioStarted) -> Step:
+        phase = event.phase.value
+        label = event.label or ""
+        if event.phase == PhaseName.STATEFUL_TESTING or not label:
+            self._scenarios += 1
+            return Step(self.report.api, phase, self._scenarios, 0)
+        started = self._started.setdefault(phase, set())
+        started.add(label)
+        total = max(len(self.report.operations), len(started))
+        return Step(self.report.api, phase, len(started), total, self.operation_ids.get(label, ""), label)
 
     def _scenario(self, phase: str, recorder: ScenarioRecorder) -> None:
         report = self.report

@@ -18,6 +18,7 @@ from . import auth
 from .collect import Collector
 from .endpoints import Endpoint, TargetError, open_endpoint
 from .profiles import Profile
+from .progress import ProgressCallback
 from .report import ApiReport
 from .setups import Known, setup_from_spec
 from .spec import check_switches, links, operations
@@ -97,6 +98,7 @@ def run_endpoint(
     left_out: Mapping[str, str] | None = None,
     target_name: str = "fake",
     listed_methods_only: bool = False,
+    progress: ProgressCallback | None = None,
 ) -> ApiReport:
     """Run Schemathesis over ``spec`` at ``endpoint`` and report what it found.
 
@@ -109,6 +111,7 @@ def run_endpoint(
         left_out: operationId -> why it is not called at all on this target.
         target_name: shown in the report.
         listed_methods_only: send only the methods the spec lists (a real target).
+        progress: called as each scenario starts (the phase, the operation).
     """
     left_out = dict(left_out or {})
     report = ApiReport(api=endpoint.api, target=target_name, profile=profile.name, seed=profile.seed)
@@ -132,7 +135,8 @@ def run_endpoint(
         schema.app = endpoint.app
     auth.install(schema, placements)
     report.seed = schema.config.seed
-    collector = Collector(report)
+    operation_ids = {operation.label: operation.operation_id for operation in operations(spec)}
+    collector = Collector(report, progress, operation_ids)
     started = time.perf_counter()
     with _quiet_parameter_log():
         for event in from_schema(schema).execute():
@@ -164,7 +168,14 @@ def describe_switch(config: Mapping[str, Any]) -> str:
     return str(dict(config))
 
 
-def run_api(api: str, target: Target, profile: Profile, *, allow_destructive: bool = False) -> ApiReport:
+def run_api(
+    api: str,
+    target: Target,
+    profile: Profile,
+    *,
+    allow_destructive: bool = False,
+    progress: ProgressCallback | None = None,
+) -> ApiReport:
     """Prepare ``api`` on ``target`` (provider states, tokens) and fuzz it.
 
     On a real target only the methods the spec lists are sent, and, without
@@ -175,6 +186,7 @@ def run_api(api: str, target: Target, profile: Profile, *, allow_destructive: bo
         target: where to run.
         profile: the generation budget.
         allow_destructive: on a real target, also call operations that change state.
+        progress: called as each scenario starts (the phase, the operation).
 
     Raises:
         TargetError: the API cannot be prepared or reached on this target.
@@ -202,4 +214,5 @@ def run_api(api: str, target: Target, profile: Profile, *, allow_destructive: bo
             left_out=left_out,
             target_name=target.name,
             listed_methods_only=target.is_real,
+            progress=progress,
         )

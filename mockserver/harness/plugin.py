@@ -2,13 +2,17 @@
 
 ``pytest contracts/ [--target NAME|URL] [--allow-destructive] [--targets-file PATH]``. YAML files
 below a directory named ``contracts`` (except ``targets.yaml``) and Markdown pages with front
-matter and ``steps`` blocks there are step files. Each becomes a ``pytest.Function`` whose
-function takes the ``contract_target`` and ``contract_run_options`` fixtures, so conftest files
-can override either.
+matter and ``steps`` blocks there are step files; with ``--step-files-anywhere``, such files in
+any folder are. Each becomes a ``pytest.Function`` whose function takes the ``contract_target``
+and ``contract_run_options`` fixtures, so conftest files can override either.
+
+``mockserver contracts`` passes ``--bundled-contracts`` (without paths, the suites that ship
+with mockserver run, not the tests of the current folder) and ``--step-files-anywhere``.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +31,8 @@ if TYPE_CHECKING:
 
 CONTRACTS_DIR = "contracts"
 TARGETS_FILE_NAMES = ("targets.yaml", "targets.yml")
+FUZZ_SUMMARY = "fuzz_summary"
+"""A test's user property holding its one-line Schemathesis summary, listed per API at the end of the run."""
 _MARKERS = pytest.StashKey[set[str]]()
 
 
@@ -49,7 +55,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--targets-file",
         default=None,
         metavar="PATH",
-        help="the targets file (default: contracts/targets.yaml under the rootdir or the current directory)",
+        help="the targets file (default: contracts/targets.yaml under the rootdir or the current directory; "
+        "with --bundled-contracts and no paths, the bundled suites' own)",
+    )
+    group.addoption(
+        "--bundled-contracts",
+        action="store_true",
+        default=False,
+        help="without paths, run the contract suites bundled with mockserver instead of the tests here "
+        "(as `mockserver contracts` does)",
+    )
+    group.addoption(
+        "--step-files-anywhere",
+        action="store_true",
+        default=False,
+        help="collect step files in any folder, not only below one named 'contracts' (as `mockserver contracts` does)",
     )
 
 
@@ -82,9 +102,50 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"unknown target {target!r}; known: {', '.join(sorted(known))} (or a http:// URL)")
 
 
-def is_contract_path(file_path: Path) -> bool:
-    """Whether pytest should collect ``file_path`` as a step file."""
-    if CONTRACTS_DIR not in file_path.parent.parts:
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    if config.getoption("bundled_contracts", False) and config.args_source != pytest.Config.ArgsSource.ARGS:
+        _run_bundled_suites(config)
+    target = config.getoption("target", None)
+    if target and not hasattr(config, "workerinput") and not _only_shows_information(config):
+        # A --target URL nobody answers at would fail every file with a connection traceback.
+        from .targets import TargetConfigError, load_targets, unreachable_reason
+
+        try:
+            problem = unreachable_reason(target, load_targets(targets_file(config)))
+        except TargetConfigError:
+            return None  # pytest_configure reports it as a usage error
+        if problem is not None:
+            print(f"mockserver contracts: {problem}", file=sys.stderr)
+            return int(pytest.ExitCode.INTERRUPTED)
+    return None
+
+
+def _run_bundled_suites(config: pytest.Config) -> None:
+    # No paths were given: pytest would collect the current folder (or the ini's testpaths).
+    # Each xdist worker decides the same from the same arguments, so all collect the same files.
+    from . import bundled
+
+    config.args = [str(bundled.contracts_dir())]
+    if not config.getoption("targets_file", None):
+        config.option.targets_file = str(bundled.targets_file())
+
+
+def _only_shows_information(config: pytest.Config) -> bool:
+    option = config.option
+    return any(
+        getattr(option, name, False)
+        for name in ("help", "version", "collectonly", "showfixtures", "show_fixtures_per_test", "markers")
+    )
+
+
+def is_contract_path(file_path: Path, anywhere: bool = False) -> bool:
+    """Whether pytest should collect ``file_path`` as a step file.
+
+    Args:
+        anywhere: in any folder, not only below one named ``contracts``.
+    """
+    if not anywhere and CONTRACTS_DIR not in file_path.parent.parts:
         return False
     from .loader import MARKDOWN_SUFFIXES, STEP_FILE_SUFFIXES, is_step_page
 
@@ -95,7 +156,7 @@ def is_contract_path(file_path: Path) -> bool:
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
-    if is_contract_path(file_path):
+    if is_contract_path(file_path, anywhere=parent.config.getoption("step_files_anywhere", False)):
         return ContractFile.from_parent(parent, path=file_path)
     return None
 
@@ -111,6 +172,23 @@ def pytest_runtest_makereport(
         _, _, reason = report.longrepr
         report.longrepr = (str(item.path), item.contract_line, reason)
     return report
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    # The Schemathesis tests show as one dot per API; this says what each covered. Reports
+    # carry user properties across pytest-xdist workers, so the lines arrive from every worker.
+    lines = [
+        str(value)
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if isinstance(report, pytest.TestReport)
+        for name, value in report.user_properties
+        if name == FUZZ_SUMMARY and report.when == "call"
+    ]
+    if lines:
+        terminalreporter.write_sep("=", "Schemathesis, per API")
+        for line in sorted(lines):
+            terminalreporter.write_line(line)
 
 
 def _marker(config: pytest.Config, name: str) -> pytest.MarkDecorator:

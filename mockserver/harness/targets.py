@@ -446,6 +446,9 @@ class InProcessTarget(_LocalTarget):
 
 
 def _default_app() -> FakesApp:
+    from ..quiet_import import import_connexion
+
+    import_connexion()
     from ..app import build_app
 
     return build_app(validate_responses=True)
@@ -581,6 +584,30 @@ class RealTarget(Target):
                     f"token {step.token.name!r} comes from environment variable {missing[step.token.name]}, which is not set"
                 )
         return tokens
+
+
+def unreachable_reason(spec: str, config: TargetsConfig) -> str | None:
+    """Why the target ``spec`` cannot be used at all, or None: a ``url`` target where no mockserver answers.
+
+    Only targets reached over HTTP through a control plane are asked (one request); fake targets
+    run in this process, and real ones are checked API by API as files need them.
+
+    Raises:
+        TargetConfigError: ``spec`` names no target, or a ``url`` target without a URL.
+    """
+    is_url = spec.startswith(("http://", "https://"))
+    if not is_url:
+        entry = config.targets.get(spec)
+        if entry is None or entry["kind"] != "url":
+            return None
+    target = make_target(spec, config)
+    try:
+        target.served_apis()
+    except SetupError as exc:
+        return str(exc)
+    finally:
+        target.close()
+    return None
 
 
 def make_target(spec: str, config: TargetsConfig, shared: bool = False) -> Target:

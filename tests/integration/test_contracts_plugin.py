@@ -145,3 +145,15 @@ def test_unknown_target_is_a_usage_error(project: pytest.Pytester) -> None:
 def test_pytest_xdist_runs_the_files(project: pytest.Pytester) -> None:
     result = project.runpytest_subprocess("contracts", "-n", "2", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=8, skipped=1)
+
+
+def test_the_schemathesis_tests_end_with_a_line_per_api(pytester: pytest.Pytester) -> None:
+    # Across pytest-xdist workers: the lines travel with the test reports.
+    fuzz = ROOT / "contracts" / "test_fuzz.py"
+    result = pytester.runpytest_subprocess(
+        str(fuzz), "-k", "recall or ravan", "-n", "2", "-q", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        ["*= Schemathesis, per API =*", "ravan    ok     5/5 operations *s", "recall   ok     6/6 operations *s"]
+    )

@@ -83,6 +83,16 @@ def test_the_cli_prints_per_api_reports_and_writes_junit(tmp_path: Path, capsys:
 
     out = capsys.readouterr().out
     assert code == 0, out
+    # Progress first, as plain lines (the captured stdout is no terminal): the API, then each
+    # phase's operations in turn, then the stateful scenarios.
+    progress = out[: out.index("== recall:")].splitlines()
+    assert progress[0] == "fuzz 1/1 recall: target fake, profile ci"
+    authenticate = "calendar_authenticate_create (POST /api/v1/calendar/authenticate/)"
+    for phase in ("examples", "coverage", "fuzzing"):
+        lines = [line for line in progress if line.startswith(f"fuzz recall {phase} ")]
+        assert [line.split()[3] for line in lines] == [f"{n}/6" for n in range(1, 7)], progress
+        assert f"fuzz recall {phase} 1/6 {authenticate}" in lines
+    assert "fuzz recall stateful scenario 1" in progress
     assert "== recall: PASSED (target fake, profile ci, seed 5," in out
     assert "POST /api/v1/calendar/authenticate/" in out
     assert "positive_data_acceptance" in out
@@ -111,3 +121,12 @@ def test_the_cli_against_a_running_server(server: ServerThread, capsys: pytest.C
 def test_the_cli_refuses_bad_arguments(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert fuzz_cli(*args) == 2
     assert capsys.readouterr().err.startswith(message)
+
+
+def test_outside_a_checkout_the_bundled_targets_file_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no contracts/targets.yaml here
+
+    assert fuzz_cli("--target", "moon") == 2
+    assert "known: fake, local, production" in capsys.readouterr().err

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from support.stepfiles import disconnect_step, step_text
+
+CONTRACT = step_text(
+    [disconnect_step("qa@example.com", expect={"status": 200, "body": {"data": {"enabled": False}}})],
+    name="a contract",
+    given=[{"state": "calendar_sync", "params": {"account": "qa@example.com"}}],
+)
 
 USER_SUITE = """
 import httpx
@@ -34,8 +41,34 @@ def test_the_server_is_shared_by_the_session(make_fake_server, fake_server):
 
 def test_fixtures_work_in_a_suite_without_conftest(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_user_suite=USER_SUITE)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=3)
+    assert "warnings summary" not in result.stdout.str()
+
+
+STRICT_SUITE = """
+import httpx
+
+
+def test_refusals_and_the_ui_raise_no_warning(fake_server, fake_admin):
+    data = fake_admin.apply_state("calcom", "user", {})
+    calcom = fake_server.url("calcom")
+    assert httpx.get(calcom + "/v2/calendars", headers={"Authorization": "Bearer nope"}).status_code == 401
+    bad_json = {"Authorization": "Bearer " + data["tokens"]["api_key"], "Content-Type": "application/json"}
+    assert httpx.post(calcom + "/v2/calendars/google/disconnect", content=b"{", headers=bad_json).status_code == 400
+    assert httpx.get(fake_server.url("vcita") + "/ui/").status_code == 200
+    assert len(fake_admin.requests()) == 3
+"""
+
+
+def test_a_strict_suite_run_with_W_error_passes(pytester: pytest.Pytester) -> None:
+    # A new process: this one imported connexion long ago, and its import is where the
+    # dependencies' deprecation warnings were raised.
+    pytester.makepyfile(test_user_suite=USER_SUITE, test_strict=STRICT_SUITE)
+    contracts = pytester.mkdir("contracts")
+    (contracts / "disconnect.yaml").write_text(CONTRACT, encoding="utf-8")
+    result = pytester.runpytest_subprocess("-W", "error", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=5)
 
 
 NOTHING_LOADED = """
@@ -77,5 +110,5 @@ def test_the_fixture_server_takes_the_admin_token_from_the_environment(
 ) -> None:
     monkeypatch.setenv("MOCKSERVER_ADMIN_TOKEN", "fixture-admin-token-0123456789")
     pytester.makepyfile(test_token_suite=TOKEN_SUITE)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
     result.assert_outcomes(passed=1)
