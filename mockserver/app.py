@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from connexion import AsyncApp
@@ -13,6 +13,7 @@ from . import rendering
 from .admin import InProcessAdmin
 from .admin.handlers import OPERATIONS as ADMIN_OPERATIONS
 from .auth import SECURITY_MAP
+from .cors import with_cors
 from .dispatch import FunctionTableResolver, VendorResolver
 from .interface import Vendor
 from .middleware import FakesMiddleware
@@ -22,13 +23,19 @@ from .validation import validator_map
 
 
 class FakesApp:
-    """The ASGI application: the fakes, the control plane, and the runtime behind them."""
+    """The ASGI application: the fakes, the control plane, and the runtime behind them.
 
-    def __init__(self, connexion_app: AsyncApp, runtime: Runtime) -> None:
+    ``cors`` lists the origins allowed to call the fakes from a browser (``*`` for any; empty for
+    none, the default); see cors.py.
+    """
+
+    def __init__(self, connexion_app: AsyncApp, runtime: Runtime, *, cors: Sequence[str] = ()) -> None:
         self.connexion_app = connexion_app
         self.runtime = runtime
         self.admin = InProcessAdmin(runtime)
-        self._asgi = FakesMiddleware(connexion_app, runtime)
+        self.cors = tuple(cors)
+        # Outermost: a preflight is answered before anything else runs (Connexion would answer 405).
+        self._asgi = with_cors(FakesMiddleware(connexion_app, runtime), self.cors)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._asgi(scope, receive, send)
@@ -45,6 +52,7 @@ def build_app(
     vendors: Iterable[type[Vendor]] | None = None,
     validate_responses: bool = False,
     fast_path: bool = True,
+    cors: Sequence[str] = (),
 ) -> FakesApp:
     """Build the app.
 
@@ -57,6 +65,8 @@ def build_app(
         fast_path: serve through :mod:`mockserver.fastpath` (Connexion's handling with the
             per-operation work done once); off serves through Connexion's own ``AsyncApp`` and
             its default middlewares, which answer the same, more slowly.
+        cors: the origins a browser may call the fakes from (``["*"]`` for any; see
+            :mod:`mockserver.cors`). None by default; never the control plane.
     """
     if runtime is None:
         if vendors is None:
@@ -89,7 +99,7 @@ def build_app(
         validate_responses=validate_responses,
     )
     rendering.install(app, runtime, admin_spec)
-    return FakesApp(app, runtime)
+    return FakesApp(app, runtime, cors=cors)
 
 
 def describe_urls(base_url: str, app: FakesApp) -> dict[str, Any]:
