@@ -10,6 +10,7 @@ line are escaped.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import time
@@ -77,15 +78,21 @@ class AccessLog:
         # extensions dict that exists before it is shared with that copy.
         extensions = scope.setdefault("extensions", {})
         status = 500  # what uvicorn answers when the app fails before starting a response
+        started_response = False
 
         async def send_status(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started_response = message["status"], True
             await send(message)
 
         try:
             await self.app(scope, receive, send_status)
+        except asyncio.CancelledError:
+            # Only a stop cancels a request; the server answered 503 where no response was started.
+            if not started_response:
+                status = 503
+            raise
         finally:
             milliseconds = (time.perf_counter() - started) * 1000
             operation = (extensions.get("connexion_routing") or {}).get("operation_id") or "-"

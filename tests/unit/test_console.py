@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import issued
-from mockserver.console import OrdinaryBadInput, request_target
+from mockserver.console import ACCESS_LOGGER, AccessLog, OrdinaryBadInput, request_target
 
 SECRET = "cal_live_0123456789abcdef0123"
 
@@ -49,3 +51,41 @@ def test_without_a_raw_path_unprintable_characters_are_escaped() -> None:
 def test_only_the_two_complaints_are_dropped(message: str, args: tuple[str, ...] | None, kept: bool) -> None:
     record = logging.LogRecord("connexion.decorators.parameter", logging.ERROR, "", 0, message, args, None)
     assert OrdinaryBadInput().filter(record) is kept
+
+
+def test_an_access_line_per_request_with_what_was_answered(caplog: pytest.LogCaptureFixture) -> None:
+    async def answer(scope: Scope, receive: Receive, send: Send) -> None:
+        scope["extensions"]["connexion_routing"] = {"operation_id": "getThing"}  # as Connexion's router does
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def fail(scope: Scope, receive: Receive, send: Send) -> None:
+        raise RuntimeError("boom")
+
+    async def hang(scope: Scope, receive: Receive, send: Send) -> None:
+        await asyncio.sleep(60)
+
+    async def call(app: ASGIApp) -> None:
+        async def send(message: Message) -> None:
+            pass
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b""}
+
+        scope = {"type": "http", "method": "DELETE", "path": "/x/1", "query_string": b"", "headers": []}
+        await AccessLog(app)(scope, receive, send)
+
+    async def stopped() -> None:
+        task = asyncio.ensure_future(call(hang))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    caplog.set_level(logging.INFO, logger=ACCESS_LOGGER)
+    asyncio.run(call(answer))
+    with pytest.raises(RuntimeError):
+        asyncio.run(call(fail))
+    asyncio.run(stopped())
+    lines = [record.getMessage().rsplit(" ", 1)[0] for record in caplog.records if record.name == ACCESS_LOGGER]
+    assert lines == ["DELETE /x/1 204 getThing", "DELETE /x/1 500 -", "DELETE /x/1 503 -"]
