@@ -15,7 +15,6 @@ from typing import Any
 
 from . import __version__, issued
 from .admin_guard import TOKEN_ENV, is_loopback, new_admin_token, policy_for
-from .cors import default_origins, parse_origins
 from .envoptions import EnvArgumentParser
 
 ENV_PREFIX = "MOCKSERVER_"
@@ -212,6 +211,7 @@ def run_contracts(pytest_args: Sequence[str]) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from . import console
     from .admin import InProcessAdmin
+    from .cors import default_origins
     from .app import build_app, describe_urls
     from .seeding import SeedError, apply_seed, load_seed
     from .server import PortInUse, bind_socket, defer_stop_signals, serve_forever
@@ -286,6 +286,8 @@ def _api_names(text: str) -> list[str]:
 
 
 def _cors_origins(text: str) -> tuple[str, ...]:
+    from .cors import parse_origins
+
     try:
         return parse_origins(text)
     except ValueError as exc:
