@@ -211,8 +211,8 @@ def run_contracts(pytest_args: Sequence[str]) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from . import console
     from .admin import InProcessAdmin
-    from .cors import default_origins
     from .app import build_app, describe_urls
+    from .cors import default_origins
     from .seeding import SeedError, apply_seed, load_seed
     from .server import PortInUse, bind_socket, defer_stop_signals, serve_forever
     from .vendors import ALL_VENDORS
