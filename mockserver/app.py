@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from connexion import AsyncApp
@@ -13,6 +13,7 @@ from . import rendering
 from .admin import InProcessAdmin
 from .admin.handlers import OPERATIONS as ADMIN_OPERATIONS
 from .auth import SECURITY_MAP
+from .cors import with_cors
 from .dispatch import FunctionTableResolver, VendorResolver
 from .interface import Vendor
 from .middleware import FakesMiddleware
@@ -23,13 +24,21 @@ from .validation import validator_map
 
 
 class FakesApp:
-    """The ASGI application: the fakes, the control plane, and the runtime behind them."""
+    """The ASGI application: the fakes, the control plane, and the runtime behind them.
 
-    def __init__(self, connexion_app: AsyncApp, runtime: Runtime, admin: InProcessAdmin) -> None:
+    ``cors`` lists the origins allowed to call the fakes from a browser (``*`` for any; empty for
+    none, the default); see cors.py.
+    """
+
+    def __init__(
+        self, connexion_app: AsyncApp, runtime: Runtime, admin: InProcessAdmin, *, cors: Sequence[str] = ()
+    ) -> None:
         self.connexion_app = connexion_app
         self.runtime = runtime
         self.admin = admin
-        self._asgi = FakesMiddleware(connexion_app, runtime)
+        self.cors = tuple(cors)
+        # Outermost: a preflight is answered before anything else runs (Connexion would answer 405).
+        self._asgi = with_cors(FakesMiddleware(connexion_app, runtime), self.cors)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._asgi(scope, receive, send)
@@ -47,6 +56,7 @@ def build_app(
     validate_responses: bool = False,
     fast_path: bool = True,
     state_file: StateFile | None = None,
+    cors: Sequence[str] = (),
 ) -> FakesApp:
     """Build the app.
 
@@ -61,6 +71,8 @@ def build_app(
             its default middlewares, which answer the same, more slowly.
         state_file: where ``POST /__admin/state/save`` writes the default session (the
             server loads it at start and saves it on shutdown).
+        cors: the origins a browser may call the fakes from (``["*"]`` for any; see
+            :mod:`mockserver.cors`). None by default; never the control plane.
     """
     if runtime is None:
         if vendors is None:
@@ -95,7 +107,7 @@ def build_app(
         validate_responses=validate_responses,
     )
     rendering.install(app, runtime, admin_spec)
-    return FakesApp(app, runtime, admin)
+    return FakesApp(app, runtime, admin, cors=cors)
 
 
 def describe_urls(base_url: str, app: FakesApp) -> dict[str, Any]:

@@ -13,14 +13,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import issued
+from . import __version__, issued
 from .admin_guard import TOKEN_ENV, is_loopback, new_admin_token, policy_for
 from .errors import AdminError
 from .state.engine import DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_TTL
 
 if TYPE_CHECKING:
     from .app import FakesApp
+    from .interface import Vendor
     from .state.files import StateFile
+from .envoptions import EnvArgumentParser
+
+ENV_PREFIX = "MOCKSERVER_"
+"""``serve`` reads each of its options from ``MOCKSERVER_<OPTION>`` too (see envoptions.py)."""
 
 
 def description() -> str:
@@ -50,7 +55,17 @@ security: bound to loopback (the default), /__admin needs no credential but refu
   vendors' own authentication. Secrets the fakes issue are masked in the journal, state dumps
   and logs; only --seed's printout shows them in full.
 
-exit codes: 0 stopped with Ctrl-C or SIGTERM; 2 bad arguments, unusable seed file or port in use.
+CORS: a web page on another origin may call the fakes from the browser (preflights answered,
+  CORS headers on every answer) - from any origin on a loopback bind, from none beyond it unless
+  --cors lists them. /__admin is never opened to another origin.
+
+console: one line per request on stderr, e.g.
+  GET /calcom/v2/calendars 200 getCalendars 1.4ms
+  (method, path and query with issued secrets masked, status, operationId, milliseconds);
+  --no-access-log or -q turns it off.
+
+exit codes: 0 stopped with Ctrl-C or SIGTERM; 2 bad arguments (or MOCKSERVER_* values), unusable seed file
+  or port in use.
 """
 
 CONTRACTS_EPILOG = """\
@@ -81,15 +96,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mockserver", description=description(), formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"mockserver {__version__}")
+    # Every sub-command's parser can read options from the environment; only serve's does.
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=EnvArgumentParser)
     commands.required = True
 
     serve = commands.add_parser(
         "serve",
         help="serve every fake and the control plane until Ctrl-C",
-        description="Serve every fake and the control plane on one port until Ctrl-C.",
+        description="Serve every fake (or those --api names) and the control plane on one port until Ctrl-C.",
+        env_prefix=ENV_PREFIX,
         **_with_epilog(SERVE_EPILOG),
     )
+    serve.add_argument("--version", action="version", version=f"mockserver {__version__}")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     serve.add_argument(
         "--port", type=int, default=8080, help="port to bind, 0 for any free port (default: %(default)s)"
@@ -102,8 +121,33 @@ def build_parser() -> argparse.ArgumentParser:
         "and API keys in full, for use by a local client (see --quiet)",
     )
     serve.add_argument(
-        "--quiet", action="store_true", help="print no seeded ids or tokens (the base URLs are still printed)"
+        "--api",
+        type=_api_names,
+        action="extend",
+        metavar="NAMES",
+        help="serve only these fakes, comma-separated or repeated (default: every one); the others answer "
+        "404 as any unknown path does",
     )
+    serve.add_argument(
+        "--cors",
+        type=_cors_origins,
+        metavar="ORIGINS",
+        help="origins a browser page may call the fakes from: comma-separated scheme://host[:port], '*' for "
+        "any, 'none' for off (default: any when bound to loopback, none otherwise); never /__admin",
+    )
+    serve.add_argument(
+        "--access-log",
+        action=argparse.BooleanOptionalAction,
+        help="print a line per request: method, path, status, operationId, milliseconds (default: on, off with -q)",
+    )
+    verbosity = serve.add_mutually_exclusive_group()
+    verbosity.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="warnings and errors only: no access log, no seeded ids or tokens (the base URLs are still printed)",
+    )
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="debug logging (uvicorn, Connexion)")
     serve.add_argument(
         "--allow-host",
         action="append",
@@ -235,19 +279,17 @@ def run_contracts(pytest_args: Sequence[str]) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from . import console
     from .admin import InProcessAdmin
     from .app import describe_urls
+    from .cors import default_origins
     from .seeding import SeedError, apply_seed, load_seed
     from .server import PortInUse, bind_socket, defer_stop_signals, serve_forever
+    from .vendors import ALL_VENDORS
 
     try:
         seed = load_seed(args.seed) if args.seed else None
     except SeedError as exc:
-        print(f"mockserver: {exc}", file=sys.stderr)
-        return 2
-    try:
-        app, state_file = build_served_app(args)
-    except ServeError as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     try:
@@ -256,6 +298,16 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     host, port = sock.getsockname()[:2]
+    cors = default_origins(is_loopback(host)) if args.cors is None else args.cors
+    served = [vendor for vendor in ALL_VENDORS if args.api is None or vendor.name in args.api]
+    try:
+        app, state_file = build_served_app(args, cors=cors, vendors=served)
+    except ServeError as exc:
+        sock.close()
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
+    uvicorn_log_level = console.configure(quiet=args.quiet, verbose=args.verbose)
+    access_log = not args.quiet if args.access_log is None else args.access_log
     shown_host = f"[{host}]" if ":" in host else host
     if seed is not None:
         try:
@@ -294,10 +346,16 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers > 1:
         from .workers import run_workers
 
-        return run_workers(args.workers, sock, lambda s: serve_forever(app, s, args.shutdown_timeout, policy))
+        return run_workers(
+            args.workers,
+            sock,
+            lambda s: serve_forever(
+                app, s, args.shutdown_timeout, policy, access_log=access_log, log_level=uvicorn_log_level
+            ),
+        )
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            serve_forever(app, sock, args.shutdown_timeout, policy)
+            serve_forever(app, sock, args.shutdown_timeout, policy, access_log=access_log, log_level=uvicorn_log_level)
     finally:
         if state_file is not None:
             state_file.save(app.admin.export_state())
@@ -326,7 +384,9 @@ class ServeError(Exception):
     """A ``serve`` configuration that cannot start (one clear line, exit 2)."""
 
 
-def build_served_app(args: argparse.Namespace) -> tuple[FakesApp, StateFile | None]:
+def build_served_app(
+    args: argparse.Namespace, *, cors: Sequence[str] = (), vendors: Sequence[type[Vendor]] | None = None
+) -> tuple[FakesApp, StateFile | None]:
     """The app ``serve`` runs, on the engine ``--state`` names, with its state file loaded."""
     from .app import build_app
     from .runtime import Runtime
@@ -346,10 +406,10 @@ def build_served_app(args: argparse.Namespace) -> tuple[FakesApp, StateFile | No
         engine = open_engine(args.state, session_ttl=args.session_ttl, max_sessions=args.max_sessions)
     except (ValueError, EngineUnavailable) as exc:
         raise ServeError(str(exc)) from None
-    runtime = Runtime(ALL_VENDORS, engine=engine)
+    runtime = Runtime(ALL_VENDORS if vendors is None else vendors, engine=engine)
     state_file = StateFile(args.state_file) if args.state_file is not None else None
     app = build_app(
-        runtime, validate_responses=args.validate_responses, fast_path=args.fast_path, state_file=state_file
+        runtime, validate_responses=args.validate_responses, fast_path=args.fast_path, state_file=state_file, cors=cors
     )
     if state_file is not None:
         try:
@@ -359,6 +419,28 @@ def build_served_app(args: argparse.Namespace) -> tuple[FakesApp, StateFile | No
         except (ValueError, AdminError) as exc:
             raise ServeError(f"cannot load {state_file.path}: {exc}") from None
     return app, state_file
+
+
+def _api_names(text: str) -> list[str]:
+    from .vendors import ALL_VENDORS
+
+    known = [vendor.name for vendor in ALL_VENDORS]
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"name at least one fake; known: {', '.join(known)}")
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown fake {', '.join(map(repr, unknown))}; known: {', '.join(known)}")
+    return names
+
+
+def _cors_origins(text: str) -> tuple[str, ...]:
+    from .cors import parse_origins
+
+    try:
+        return parse_origins(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _non_negative_seconds(text: str) -> float:

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 
 from .admin_guard import AdminGuard, GuardPolicy, is_loopback, new_admin_token, policy_for
 from .app import FakesApp, build_app, describe_urls
+from .console import AccessLog, quiet_library_noise
 from .http_protocol import CoalescingHttpToolsProtocol
 from .issued import install_log_masking
 from .shedding import DescriptorExhaustion, is_idle
@@ -61,6 +62,8 @@ class ServerThread:
         admin_token: the credential the control plane requires (see admin_guard.py); bound
             beyond loopback without one, a token is generated (``admin_token`` attribute).
         allow_hosts: more ``Host`` names the control plane accepts on loopback.
+        access_log: log a line per request on ``mockserver.access`` (see console.py); off by
+            default, as test output is the test's.
     """
 
     def __init__(
@@ -71,6 +74,7 @@ class ServerThread:
         *,
         admin_token: str | None = None,
         allow_hosts: tuple[str, ...] = (),
+        access_log: bool = False,
     ) -> None:
         self.app = app or build_app(validate_responses=True)
         self._socket = bind_socket(host, port)
@@ -79,7 +83,8 @@ class ServerThread:
         self.base_url = f"http://{shown_host}:{bound_port}"
         self.admin_token = admin_token or (None if is_loopback(bound_host) else new_admin_token())
         policy = policy_for(host, bound_port, allow_hosts=allow_hosts, token=self.admin_token, address=bound_host)
-        self._server = FakesServer(uvicorn_config(AdminGuard(self.app, policy)))
+        guarded: ASGIApp = AdminGuard(self.app, policy)
+        self._server = FakesServer(uvicorn_config(AccessLog(guarded) if access_log else guarded))
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
 
     def url(self, api: str) -> str:
@@ -118,7 +123,8 @@ class FakesServer(uvicorn.Server):
       client still sending its body would otherwise hold the process forever), then answers
       503 where no response was started, cancels them and closes their connections.
     * A second SIGINT or SIGTERM stops at once (uvicorn itself forces only on a second SIGINT).
-    * Every log handler masks the secrets the fakes issued (see issued.py).
+    * Every log handler masks the secrets the fakes issued (see issued.py), and Connexion's
+      complaints about ordinary bad input are dropped (see console.py).
     * When ``accept()`` runs out of descriptors, the longest-idle connections are closed and
       the incident is logged in one line, rate-limited (see shedding.py).
     """
@@ -138,6 +144,7 @@ class FakesServer(uvicorn.Server):
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         install_log_masking()  # uvicorn configured its handlers when the config was built
+        quiet_library_noise()
         connections = self.server_state.connections
         asyncio.get_running_loop().set_exception_handler(DescriptorExhaustion(lambda: connections, logger))
         await super().startup(sockets)
@@ -214,8 +221,14 @@ def defer_stop_signals() -> None:
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
 
 
-def uvicorn_config(app: ASGIApp, shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT) -> uvicorn.Config:
-    """How both the CLI and the fixtures' server thread run the app with uvicorn."""
+def uvicorn_config(
+    app: ASGIApp, shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT, log_level: str = "warning"
+) -> uvicorn.Config:
+    """How both the CLI and the fixtures' server thread run the app with uvicorn.
+
+    uvicorn's own access log stays off: :class:`~mockserver.console.AccessLog` writes one that
+    names the operation and masks secrets.
+    """
     # The asyncio loop (accepting less eagerly once out of descriptors, see shedding.py), not
     # uvloop (uvicorn's "auto" choice): once the server is saturated, uvloop
     # leaves some connections unread for hundreds of milliseconds while others are served (at 64
@@ -224,7 +237,7 @@ def uvicorn_config(app: ASGIApp, shutdown_timeout: float = DEFAULT_SHUTDOWN_TIME
     # one, writing each response to the socket once instead of twice (see http_protocol.py).
     return uvicorn.Config(
         app,
-        log_level="warning",
+        log_level=log_level,
         lifespan="on",
         loop="mockserver.shedding:SheddingEventLoop",
         http=CoalescingHttpToolsProtocol,
@@ -243,13 +256,19 @@ def serve_forever(
     sock: socket.socket,
     shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT,
     policy: GuardPolicy | None = None,
+    *,
+    access_log: bool = False,
+    log_level: str = "warning",
 ) -> None:
     """Serve in the foreground until Ctrl-C or SIGTERM (a second one stops without waiting).
 
     ``policy`` says who may call the control plane (see admin_guard.py); None checks nothing.
+    ``access_log`` logs a line per request, the control plane's and refused ones included;
+    ``log_level`` is uvicorn's.
     """
     defer_stop_signals()
-    config = uvicorn_config(app if policy is None else AdminGuard(app, policy), shutdown_timeout)
+    served = app if policy is None else AdminGuard(app, policy)
+    config = uvicorn_config(AccessLog(served) if access_log else served, shutdown_timeout, log_level)
     # The specs, validators and app built so far live as long as the process; moved out of the
     # collector's reach, a full collection under load walks a few thousand objects instead of
     # ~70,000, and its pauses went from ~36 ms to ~4 ms (the 99th percentile's main cause).

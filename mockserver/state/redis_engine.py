@@ -62,6 +62,7 @@ def backoff(attempt: int) -> float:
     """Seconds to wait before run ``attempt + 1``: random, growing, at most 20 ms."""
     return random.uniform(0, min(0.02, 0.0005 * 2**attempt))
 
+
 DEFAULT_NAMESPACE = "mockserver"
 _SMALL_FIELDS = ("settings", "clock", "faults")
 
