@@ -65,7 +65,7 @@ from bench.report import (
     soak_verdict,
     to_json,
 )
-from bench.scenarios import DEFAULT_SCENARIOS, SCENARIOS, Cycle, Scenario
+from bench.scenarios import DEFAULT_SCENARIOS, SCENARIOS, Scenario
 from bench.servers import (
     ROOT,
     Server,
@@ -74,7 +74,7 @@ from bench.servers import (
     mockserver_command,
     prism_command,
 )
-from bench.wiremock import Answer, ensure_wiremock, find_java, stub_mappings, wiremock_command, write_mappings
+from bench.wiremock import ensure_wiremock, find_java, send_cycle, stub_mappings, wiremock_command, write_mappings
 
 OURS = MEMORY
 # Pause after every run, so each server starts its next run idle: requests the load generator
@@ -410,7 +410,7 @@ class Bench:
         assert memory.server is not None and self.java is not None and self.wiremock_jar is not None
         with HttpAdmin(memory.server.base_url) as admin:
             probe = scenario.actors(admin, 1)[0]
-        answers = _send_cycle(memory.server.base_url + memory.server.prefix, probe)
+        answers = send_cycle(memory.server.base_url + memory.server.prefix, probe)
         try:
             mappings = stub_mappings([*memory.cycles, probe], answers)
         except ValueError as exc:
@@ -427,7 +427,7 @@ class Bench:
         if not wiremock.available:
             _log(f"  {WIREMOCK}: not available: {wiremock.row.unavailable}")
             return
-        stubbed = _send_cycle(wiremock.server.base_url, probe)
+        stubbed = send_cycle(wiremock.server.base_url, probe)
         for step, (fake, stub) in enumerate(zip(answers, stubbed, strict=True)):
             if (stub.status, stub.body) != (fake.status, fake.body):
                 wiremock.give_up(
@@ -463,19 +463,6 @@ class Bench:
                 _log,
             )
         return data
-
-
-def _send_cycle(base_url: str, cycle: Cycle) -> list[Answer]:
-    """Send one actor's cycle in order; what each step was answered."""
-    answers = []
-    with httpx.Client(timeout=10.0) as client:
-        for request in cycle:
-            response = client.request(
-                request.method, base_url + request.path, headers=request.headers, content=request.body
-            )
-            content_type = response.headers.get("content-type", "application/json")
-            answers.append(Answer(response.status_code, content_type, response.text))
-    return answers
 
 
 def main(argv: list[str] | None = None) -> int:

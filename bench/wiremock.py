@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from .scenarios import Cycle, Request
 from .servers import ROOT, Log
 
@@ -114,7 +116,7 @@ def header_matcher(values: Sequence[str]) -> dict[str, str]:
 
 _PLACEHOLDERS = {
     str: "${json-unit.any-string}",
-    int: "${json-unit.any-number}",
+    int: "${json-unit.any-number}",  # integers and decimals are both JSON numbers
     float: "${json-unit.any-number}",
     bool: "${json-unit.any-boolean}",
 }
@@ -135,9 +137,9 @@ def json_template(documents: Sequence[Any]) -> Any:
         if any(set(document) != keys for document in documents):
             raise ValueError(f"the bodies have different keys: {sorted(keys)} and others")
         return {key: json_template([document[key] for document in documents]) for key in first}
-    kinds = {type(document) for document in documents}
-    if len(kinds) == 1 and (kind := kinds.pop()) in _PLACEHOLDERS:
-        return _PLACEHOLDERS[kind]
+    placeholders = {_PLACEHOLDERS.get(type(document)) for document in documents}
+    if len(placeholders) == 1 and (placeholder := placeholders.pop()) is not None:
+        return placeholder
     raise ValueError(f"no placeholder for values that differ like {first!r}")
 
 
@@ -195,3 +197,16 @@ def write_mappings(root_dir: Path, mappings: Sequence[dict[str, Any]]) -> None:
     (root_dir / "__files").mkdir(exist_ok=True)
     for index, mapping in enumerate(mappings):
         (folder / f"step-{index}.json").write_text(json.dumps(mapping, indent=2), encoding="utf-8")
+
+
+def send_cycle(base_url: str, cycle: Cycle) -> list[Answer]:
+    """Send one actor's cycle in order to ``base_url``; what each step was answered."""
+    answers = []
+    with httpx.Client(timeout=10.0) as client:
+        for request in cycle:
+            response = client.request(
+                request.method, base_url + request.path, headers=request.headers, content=request.body
+            )
+            content_type = response.headers.get("content-type", "application/json")
+            answers.append(Answer(response.status_code, content_type, response.text))
+    return answers
