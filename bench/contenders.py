@@ -50,6 +50,7 @@ class Contender:
     redis: RedisServer | None = None
     cycles: Sequence[Cycle] = ()
     script: Path | None = None
+    jit: bool = False  # a runtime that compiles hot code while it runs (Node.js, the JVM): warmed up longer
     _redis_rss_before: int | None = field(default=None, repr=False)
 
     @property

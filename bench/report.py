@@ -43,6 +43,7 @@ class ServerRow:
     measured_s: float = 0.0  # wall time of the measured runs
     memory_parts: list[tuple[str, int]] = field(default_factory=list)  # (process, peak KiB) when several
     redis: dict[str, float] | None = None  # redis-server's cpu_s, rss_before_kib, rss_after_kib, peak_kib
+    note: str | None = None  # how the server was run, printed under the table
 
     @property
     def rps(self) -> float:
@@ -181,7 +182,7 @@ def format_scenario(result: ScenarioResult) -> str:
 
 def _cost_note(row: ServerRow) -> str:
     """Where a row's memory and CPU went, when it is more than one process."""
-    parts = []
+    parts = [row.note] if row.note else []
     if len(row.memory_parts) > 1:
         shown = " + ".join(f"{name} {kib / 1024:.0f}" for name, kib in row.memory_parts)
         parts.append(f"peak RSS MiB = {shown}")

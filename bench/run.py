@@ -1,6 +1,6 @@
 """``make bench``: mockserver on each state engine against Prism's and WireMock's mocks, on the same load.
 
-    .venv/bin/python bench/run.py                       # everything (about 25 minutes)
+    .venv/bin/python bench/run.py                       # everything (about 30 minutes)
     .venv/bin/python bench/run.py --quick               # 5 s runs, 1 round, no suites
     .venv/bin/python bench/run.py vcita-disconnect --rounds 3 --skip-extras
     .venv/bin/python bench/run.py --dry-run             # print the plan and a sample report only
@@ -77,13 +77,17 @@ from bench.servers import (
 from bench.wiremock import ensure_wiremock, find_java, send_cycle, stub_mappings, wiremock_command, write_mappings
 
 OURS = MEMORY
+WIREMOCK_NOTE = (
+    "the standalone jar with its defaults (request journal on, unbounded; the JVM's default heap), "
+    "one stub per request of the scenario made from the fake's own answers"
+)
 # Pause after every run, so each server starts its next run idle: requests the load generator
 # wrote just before it stopped are still being served for a few milliseconds.
 SETTLE_S = 0.5
 
 
-_DEFAULTS = {"duration": 10.0, "warmup": 3.0, "rounds": 3, "soak": 30.0}
-_QUICK_DEFAULTS = {"duration": 5.0, "warmup": 1.0, "rounds": 1, "soak": 10.0}
+_DEFAULTS = {"duration": 10.0, "warmup": 3.0, "jit_warmup": 20.0, "rounds": 3, "soak": 30.0}
+_QUICK_DEFAULTS = {"duration": 5.0, "warmup": 1.0, "jit_warmup": 10.0, "rounds": 1, "soak": 10.0}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("scenarios", nargs="*", metavar="SCENARIO", help=f"default: {' '.join(DEFAULT_SCENARIOS)}")
     parser.add_argument("--duration", type=float, help="seconds per measured run (default: 10; --quick: 5)")
     parser.add_argument("--warmup", type=float, help="seconds of unmeasured load per server (default: 3; --quick: 1)")
+    parser.add_argument(
+        "--jit-warmup",
+        type=float,
+        help="more seconds of unmeasured load for the servers on a JIT runtime, Prism (Node.js) and WireMock "
+        "(the JVM), whose throughput rises while hot code is compiled (default: 20; --quick: 10)",
+    )
     parser.add_argument("--rounds", type=int, help="measured runs per server (default: 3; --quick: 1)")
     parser.add_argument("--connections", type=int, default=64, help="concurrent connections (default: 64)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default: 2)")
@@ -133,6 +143,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.skip_suites = True
     if args.soak < 0:
         parser.error("--soak must not be negative")
+    if args.jit_warmup < 0:
+        parser.error("--jit-warmup must not be negative")
     check_load(parser, args, ("duration", "rounds", "connections", "threads", "actors", "startup_runs", "records"))
     return args
 
@@ -176,7 +188,8 @@ def plan_text(args: argparse.Namespace) -> str:
         f"scenarios: {', '.join(args.scenarios)}",
         f"servers: {'; '.join(row_names(args))}",
         f"load: {args.load_generator}, {args.connections} connections, {args.threads} threads, "
-        f"{args.warmup:g} s warm-up, {args.rounds} x {args.duration:g} s per server (order rotated each round)",
+        f"{args.warmup:g} s warm-up (+{args.jit_warmup:g} s for Prism and WireMock), {args.rounds} x "
+        f"{args.duration:g} s per server (order rotated each round)",
     ]
     if args.skip_extras:
         lines.append("extras: skipped")
@@ -212,6 +225,8 @@ def sample_report(args: argparse.Namespace) -> str:
         if name == REDIS_2:
             made_up.memory_parts = [("mockserver", 30 * 1024), ("python3", 75 * 1024), ("python3", 75 * 1024)]
             made_up.memory_parts.append(("redis-server", 10 * 1024))
+        if name == WIREMOCK:
+            made_up.note = WIREMOCK_NOTE
         if name in (REDIS, REDIS_2):
             made_up.redis = {"cpu_s": 0.2 * measured, "rss_before_kib": 8192, "rss_after_kib": 10240, "peak_kib": 10240}
         return made_up
@@ -243,7 +258,7 @@ def sample_report(args: argparse.Namespace) -> str:
 def _settings(args: argparse.Namespace) -> str:
     return (
         f"{args.load_generator}, {args.connections} connections, {args.rounds} x {args.duration:g} s, "
-        f"{args.warmup:g} s warm-up"
+        f"{args.warmup:g} s warm-up, +{args.jit_warmup:g} s for JIT runtimes"
     )
 
 
@@ -312,9 +327,11 @@ class Bench:
             for name, silent in ((PRISM_DEFAULT, False), (PRISM_SILENT, True)):
                 port = free_port()
                 command = prism_command(self.prism, spec, port, silent)
-                rows.append(Contender(ServerRow(name, False), Server(name, command, port, "", self._log_path(name))))
+                server = Server(name, command, port, "", self._log_path(name))
+                rows.append(Contender(ServerRow(name, False), server, jit=True))
         if not args.skip_wiremock:
-            rows.append(Contender(ServerRow(WIREMOCK, False, unavailable=self.wiremock_missing or None)))
+            row = ServerRow(WIREMOCK, False, unavailable=self.wiremock_missing or None, note=WIREMOCK_NOTE)
+            rows.append(Contender(row, jit=True))
         return rows
 
     def _log_path(self, name: str) -> Path:
@@ -363,9 +380,10 @@ class Bench:
             measured = [c for c in contenders if c.available]
             for contender in measured:
                 contender.before_load()
-            if args.warmup > 0:
-                for contender in measured:
-                    self.load(contender, args.warmup)
+            for contender in measured:
+                seconds = args.warmup + (args.jit_warmup if contender.jit else 0.0)
+                if seconds > 0:
+                    self.load(contender, seconds)
                     time.sleep(SETTLE_S)
             for round_index in range(args.rounds):
                 shift = round_index % len(measured)

@@ -55,7 +55,9 @@ def test_dry_run_prints_the_plan_and_a_sample_labelled_as_made_up(tmp_path: Path
     assert lines[1] == (
         f"servers: {run.OURS}; {run.REDIS}; {run.REDIS_2}; {run.PRISM_DEFAULT}; {run.PRISM_SILENT}; {run.WIREMOCK}"
     )
-    assert lines[2].startswith("load: wrk, 64 connections, 2 threads, 3 s warm-up, 3 x 10 s per server")
+    assert lines[2].startswith(
+        "load: wrk, 64 connections, 2 threads, 3 s warm-up (+20 s for Prism and WireMock), 3 x 10 s per server"
+    )
     assert lines[3].startswith("extras: start-up x5")
     assert lines[4].startswith("machine: ")
     assert lines[5] == ""
@@ -136,11 +138,14 @@ def test_defaults_measure_every_default_scenario() -> None:
     args = run.parse_args([])
     assert args.scenarios == list(DEFAULT_SCENARIOS)
     assert (args.duration, args.warmup, args.rounds, args.soak, args.skip_suites) == (10.0, 3.0, 3, 30.0, False)
+    assert args.jit_warmup == 20.0
+    assert not (args.skip_prism or args.skip_redis or args.skip_wiremock)
 
 
 def test_quick_applies_its_settings() -> None:
     args = run.parse_args(["--quick", "vcita-disable"])
     assert (args.duration, args.warmup, args.rounds, args.soak, args.skip_suites) == (5.0, 1.0, 1, 10.0, True)
+    assert args.jit_warmup == 10.0
     assert args.scenarios == ["vcita-disable"]
     assert (args.connections, args.threads, args.actors) == (64, 2, 512)
 
@@ -174,10 +179,10 @@ def test_non_positive_extras_sizes_are_rejected(name: str, capsys: pytest.Captur
     assert f"error: --{name} must be positive" in _rejected([f"--{name}=0"], capsys)
 
 
-@pytest.mark.parametrize("name", ["warmup", "soak"])
+@pytest.mark.parametrize("name", ["warmup", "soak", "jit-warmup"])
 def test_negative_durations_are_rejected_and_zero_is_accepted(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert f"error: --{name} must not be negative" in _rejected([f"--{name}=-1"], capsys)
-    assert getattr(run.parse_args([f"--{name}=0"]), name) == 0
+    assert getattr(run.parse_args([f"--{name}=0"]), name.replace("-", "_")) == 0
 
 
 def test_more_threads_than_connections_is_rejected(capsys: pytest.CaptureFixture[str]) -> None:
