@@ -369,6 +369,8 @@ class Bench:
                 raise RuntimeError(f"{memory.name} did not start: {memory.row.unavailable}")
             for contender in ours:
                 self._seed(scenario, contender)
+            if not memory.available:
+                raise RuntimeError(f"{memory.name} could not be seeded: {memory.row.unavailable}")
             if wiremock is not None and wiremock.row.unavailable is None:
                 self._start_wiremock(scenario, memory, wiremock)
             for contender in contenders:
