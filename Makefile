@@ -39,8 +39,10 @@ contracts: $(STAMP)
 contracts-served: $(STAMP)
 	BIN=$(BIN) scripts/contracts-against-serve.sh -rs
 
-## bench: mockserver against Stoplight Prism's mock on the same specs and load (about 15 minutes;
-## installs Prism with npm and wrk with apt-get when missing; loopback only)
+## bench: mockserver (memory engine; Redis with 1 and 2 workers, each with its own redis-server)
+## against Stoplight Prism's mock and WireMock 3.13 standalone on the same specs and load (about
+## 30 minutes; ARGS=--quick for short runs; installs Prism and WireMock with npm and wrk with
+## apt-get when missing; needs java for WireMock, redis-server for Redis; loopback only)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(ARGS)
 

@@ -18,9 +18,10 @@ from typing import Any
 import httpx
 
 from .load import LoadResult, lua_script, run_wrk
+from .procs import memory_kib
 from .report import soak_verdict
 from .scenarios import Request
-from .servers import ROOT, Log, free_port, memory_kib, mockserver_command
+from .servers import ROOT, Log, free_port, mockserver_command
 
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable

@@ -11,21 +11,39 @@ from .load import LoadResult
 
 NOT_AVAILABLE = "n/a (not available)"
 
+# Row names. The first three are this project's server; PRISM_DEFAULT is the baseline every row's
+# ratio is taken against.
+MEMORY = "mockserver memory, 1 worker"
+REDIS = "mockserver Redis, 1 worker"
+REDIS_2 = "mockserver Redis, 2 workers"
+PRISM_DEFAULT = "Prism (default logging)"
+PRISM_SILENT = "Prism (-v silent)"
+WIREMOCK = "WireMock 3.13 standalone"
+BASELINE = PRISM_DEFAULT
+
 # The targets the report reads against (they are never asserted anywhere).
 TARGET_VS_PRISM_DEFAULT = 2.0
 TARGET_VS_PRISM_SILENT = 1.2
+TARGET_REDIS_2_VS_PRISM_DEFAULT = 1.5
 TARGET_P99_MS = 50.0
+TARGET_P99_CONNECTIONS = 64
 TARGET_STARTUP_S = 1.0
 
 
 @dataclass
 class ServerRow:
-    """One server's runs on one scenario."""
+    """One server's runs on one scenario, and what its processes cost meanwhile."""
 
     name: str
     ours: bool
     runs: list[LoadResult] = field(default_factory=list)
-    peak_rss_kib: int | None = None
+    peak_rss_kib: int | None = None  # the peaks (VmHWM) of every process of the row, added up
+    unavailable: str | None = None  # why the row was not measured
+    cpu_s: float = 0.0  # CPU time of every process of the row during the measured runs
+    measured_s: float = 0.0  # wall time of the measured runs
+    memory_parts: list[tuple[str, int]] = field(default_factory=list)  # (process, peak KiB) when several
+    redis: dict[str, float] | None = None  # redis-server's cpu_s, rss_before_kib, rss_after_kib, peak_kib
+    note: str | None = None  # how the server was run, printed under the table
 
     @property
     def rps(self) -> float:
@@ -57,6 +75,21 @@ class ServerRow:
         """Connect/read/write errors and timeouts, all runs together."""
         return sum(r.socket_errors for r in self.runs)
 
+    @property
+    def cores(self) -> float | None:
+        """CPU seconds per wall second while measured (1.0 = one core busy), None before any run."""
+        return self.cpu_s / self.measured_s if self.measured_s > 0 else None
+
+
+def rps_ratio(row: ServerRow, base: ServerRow) -> float | None:
+    """``row``'s median requests/s over ``base``'s (None when either was not measured)."""
+    return row.rps / base.rps if row.runs and base.rps else None
+
+
+def round_ratios(row: ServerRow, base: ServerRow) -> list[float]:
+    """``row`` over ``base``, round by round (both ran in every round)."""
+    return [a.rps / b.rps for a, b in zip(row.runs, base.runs, strict=False) if b.rps]
+
 
 @dataclass
 class ScenarioResult:
@@ -67,19 +100,24 @@ class ScenarioResult:
     what: str
     settings: str
     rows: list[ServerRow]
+    connections: int = TARGET_P99_CONNECTIONS
 
     @property
     def ours(self) -> ServerRow:
-        """Our server's row."""
+        """Our first row (the memory engine in ``make bench``)."""
         return next(row for row in self.rows if row.ours)
+
+    def row(self, name: str) -> ServerRow | None:
+        """The row called ``name``, if the run had one."""
+        return next((row for row in self.rows if row.name == name), None)
 
     def ratio(self, other: ServerRow) -> float | None:
         """Our median requests/s over ``other``'s."""
-        return self.ours.rps / other.rps if other.rps else None
+        return rps_ratio(self.ours, other)
 
     def round_ratios(self, other: ServerRow) -> list[float]:
-        """Ours over ``other``'s, round by round (runs of the same round are back to back)."""
-        return [a.rps / b.rps for a, b in zip(self.ours.runs, other.runs, strict=False) if b.rps]
+        """Ours over ``other``'s, round by round."""
+        return round_ratios(self.ours, other)
 
 
 def run_line(round_number: int, name: str, result: LoadResult) -> str:
@@ -90,39 +128,87 @@ def run_line(round_number: int, name: str, result: LoadResult) -> str:
     )
 
 
-def _mib(kib: int | None) -> str:
+def _mib(kib: float | None) -> str:
     return f"{kib / 1024:.0f} MiB" if kib else "n/a"
 
 
-def _ratio_text(result: ScenarioResult, row: ServerRow) -> str:
-    if row.ours:
-        return "-"
-    ratio = result.ratio(row)
+def _ratio_text(row: ServerRow, base: ServerRow | None) -> str:
+    if base is None:
+        return "n/a (no baseline row)"
+    if row is base:
+        return "1.00x (baseline)"
+    ratio = rps_ratio(row, base)
     if ratio is None:
         return "n/a"
-    rounds = result.round_ratios(row)
+    rounds = round_ratios(row, base)
     spread = f" ({min(rounds):.2f}-{max(rounds):.2f})" if len(rounds) > 1 else ""
     return f"{ratio:.2f}x{spread}"
 
 
+_NAME_WIDTH = 29
+
+
 def format_scenario(result: ScenarioResult) -> str:
-    """One scenario's table."""
+    """One scenario's table: every row, its cost, and its ratio over the baseline (Prism, default logging)."""
+    base = result.row(BASELINE)
+    if base is not None and not base.runs:
+        base = None
     header = (
-        f"{'server':<26} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} "
-        f"{'sock err':>8} {'peak RSS':>9}  ours/this (per round)"
+        f"{'server':<{_NAME_WIDTH}} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>7} "
+        f"{'sock err':>8} {'peak RSS':>9} {'CPU':>5}  req/s vs {BASELINE} (per round)"
     )
     lines = [f"{result.title}  [{result.settings}]", header, "-" * len(header)]
+    notes = []
     for row in result.rows:
+        if row.unavailable is not None:
+            lines.append(f"{row.name:<{_NAME_WIDTH}} not available: {row.unavailable}")
+            continue
+        cores = "n/a" if row.cores is None else f"{row.cores:.2f}"
         lines.append(
-            f"{row.name:<26} {row.rps:>8,.0f} {row.p50_ms:>8.1f} {row.p99_ms:>8.1f} {row.non_2xx:>8} "
-            f"{row.socket_errors:>8} {_mib(row.peak_rss_kib):>9}  {_ratio_text(result, row)}"
+            f"{row.name:<{_NAME_WIDTH}} {row.rps:>8,.0f} {row.p50_ms:>7.1f} {row.p99_ms:>7.1f} {row.non_2xx:>7} "
+            f"{row.socket_errors:>8} {_mib(row.peak_rss_kib):>9} {cores:>5}  {_ratio_text(row, base)}"
         )
+        note = _cost_note(row)
+        if note:
+            notes.append(f"  {row.name}: {note}")
     lines.append(f"measured: {result.what}")
+    lines.append(
+        "peak RSS: the peaks of every process of the row added up; CPU: CPU seconds of those processes "
+        "per second of measured load (1.00 = one core)"
+    )
+    lines.extend(notes)
     return "\n".join(lines)
 
 
+def _cost_note(row: ServerRow) -> str:
+    """Where a row's memory and CPU went, when it is more than one process."""
+    parts = [row.note] if row.note else []
+    if len(row.memory_parts) > 1:
+        shown = " + ".join(f"{name} {kib / 1024:.0f}" for name, kib in row.memory_parts)
+        parts.append(f"peak RSS MiB = {shown}")
+    if row.redis is not None:
+        redis = row.redis
+        share = f" of the row's {row.cpu_s:.1f} s" if row.cpu_s else ""
+        parts.append(
+            f"redis-server CPU {redis['cpu_s']:.1f} s{share} in {row.measured_s:.0f} s measured; "
+            f"redis-server RSS {_mib(redis['rss_before_kib'])} before the load, "
+            f"{_mib(redis['rss_after_kib'])} after, peak {_mib(redis['peak_kib'])}"
+        )
+    return "; ".join(parts)
+
+
 def _verdict(ok: bool | None) -> str:
-    return "n/a" if ok is None else ("met" if ok else "NOT met")
+    return "n/a" if ok is None else ("PASS" if ok else "FAIL")
+
+
+def _ratio_target(result: ScenarioResult, row: ServerRow, base: ServerRow | None, target: float) -> str:
+    ratio = None if base is None else rps_ratio(row, base)
+    shown = "n/a" if ratio is None else f"{ratio:.2f}x"
+    verdict = _verdict(None if ratio is None else ratio >= target)
+    if row.unavailable is not None:
+        verdict = "n/a (row not available)"
+    base_name = BASELINE if base is None else base.name
+    return f"  {result.title}: {row.name} / {base_name} {shown} (target >= {target}x): {verdict}"
 
 
 def format_targets(results: Sequence[ScenarioResult], extras: dict[str, Any]) -> str:
@@ -130,23 +216,22 @@ def format_targets(results: Sequence[ScenarioResult], extras: dict[str, Any]) ->
     lines = ["Targets (read from the numbers above; nothing here is asserted):"]
     for result in results:
         ours = result.ours
-        for row in result.rows:
-            if row.ours:
-                continue
-            target = TARGET_VS_PRISM_SILENT if "silent" in row.name else TARGET_VS_PRISM_DEFAULT
-            ratio = result.ratio(row)
-            ok = None if ratio is None else ratio >= target
-            shown = "n/a" if ratio is None else f"{ratio:.2f}x"
-            lines.append(f"  {result.title}: ours/{row.name} {shown} (target >= {target}x): {_verdict(ok)}")
-        lines.append(
-            f"  {result.title}: our p99 {ours.p99_ms:.1f} ms, worst run {ours.worst_p99_ms:.1f} ms "
-            f"(target <= {TARGET_P99_MS:.0f} ms): {_verdict(ours.worst_p99_ms <= TARGET_P99_MS if ours.runs else None)}"
-        )
-        errors = ours.non_2xx + ours.socket_errors
-        lines.append(
-            f"  {result.title}: our errors {ours.non_2xx} non-2xx, {ours.socket_errors} socket "
-            f"(target 0): {_verdict(errors == 0 if ours.runs else None)}"
-        )
+        default, silent = result.row(PRISM_DEFAULT), result.row(PRISM_SILENT)
+        if default is not None:
+            lines.append(_ratio_target(result, ours, default, TARGET_VS_PRISM_DEFAULT))
+        if silent is not None:
+            lines.append(_ratio_target(result, ours, silent, TARGET_VS_PRISM_SILENT))
+        if ours.name == MEMORY and ours.runs:
+            lines.append(
+                f"  {result.title}: memory engine unchanged (figures only, compare with an earlier run): "
+                f"{ours.rps:,.0f} req/s, p50 {ours.p50_ms:.1f} ms, p99 {ours.p99_ms:.1f} ms, "
+                f"peak RSS {_mib(ours.peak_rss_kib)}"
+            )
+        redis_2 = result.row(REDIS_2)
+        if redis_2 is not None:
+            lines.append(_ratio_target(result, redis_2, default, TARGET_REDIS_2_VS_PRISM_DEFAULT))
+        for row in (row for row in result.rows if row.ours):
+            lines.extend(_row_targets(result, row))
     startup = extras.get("startup_s")
     if isinstance(startup, dict) and startup.get("max") is not None:
         lines.append(
@@ -157,6 +242,28 @@ def format_targets(results: Sequence[ScenarioResult], extras: dict[str, Any]) ->
     if isinstance(soak, dict) and soak.get("samples"):
         lines.append(f"  memory under sustained load: {soak['verdict']}")
     return "\n".join(lines)
+
+
+def _row_targets(result: ScenarioResult, row: ServerRow) -> list[str]:
+    """The p99 and zero-errors lines of one of our rows."""
+    if row.unavailable is not None or not row.runs:
+        why = "n/a (row not available)" if row.unavailable is not None else "n/a"
+        return [
+            f"  {result.title}: {row.name} p99 (target <= {TARGET_P99_MS:.0f} ms at "
+            f"{TARGET_P99_CONNECTIONS} connections): {why}",
+            f"  {result.title}: {row.name} errors (target 0): {why}",
+        ]
+    if result.connections == TARGET_P99_CONNECTIONS:
+        p99_verdict = _verdict(row.worst_p99_ms <= TARGET_P99_MS)
+    else:
+        p99_verdict = f"n/a (measured at {result.connections} connections)"
+    errors = row.non_2xx + row.socket_errors
+    return [
+        f"  {result.title}: {row.name} p99 worst run {row.worst_p99_ms:.1f} ms at {result.connections} connections "
+        f"(target <= {TARGET_P99_MS:.0f} ms at {TARGET_P99_CONNECTIONS} connections): {p99_verdict}",
+        f"  {result.title}: {row.name} errors {row.non_2xx} non-2xx, {row.socket_errors} socket "
+        f"(target 0): {_verdict(errors == 0)}",
+    ]
 
 
 def _seconds(value: Any) -> str:
@@ -235,6 +342,7 @@ def to_json(results: Sequence[ScenarioResult], extras: dict[str, Any], machine: 
     """The whole report as JSON-ready data."""
     return {
         "machine": machine,
+        "baseline": BASELINE,
         "scenarios": [
             {
                 "key": r.key,
@@ -250,6 +358,12 @@ def to_json(results: Sequence[ScenarioResult], extras: dict[str, Any], machine: 
                         "non_2xx": row.non_2xx,
                         "socket_errors": row.socket_errors,
                         "peak_rss_kib": row.peak_rss_kib,
+                        "memory_parts_kib": row.memory_parts,
+                        "cpu_s": round(row.cpu_s, 2),
+                        "measured_s": round(row.measured_s, 2),
+                        "redis": row.redis,
+                        "unavailable": row.unavailable,
+                        "ratio_over_baseline": _baseline_ratio(r, row),
                         "ratio_ours_over_this": None if row.ours else r.ratio(row),
                         "runs": [run.to_dict() for run in row.runs],
                     }
@@ -260,3 +374,8 @@ def to_json(results: Sequence[ScenarioResult], extras: dict[str, Any], machine: 
         ],
         "extras": extras,
     }
+
+
+def _baseline_ratio(result: ScenarioResult, row: ServerRow) -> float | None:
+    base = result.row(BASELINE)
+    return None if base is None else rps_ratio(row, base)

@@ -25,7 +25,7 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.append(str(Path(__file__).resolve().parent.parent))
 
-from bench.servers import memory_kib
+from bench.procs import memory_kib
 
 # One state per fake: what a stored "record" is in each (a measurement definition, kept fixed so
 # the memory figures stay comparable; a served fake not listed here is not seeded).

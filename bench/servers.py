@@ -29,20 +29,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def memory_kib(pid: int) -> dict[str, int]:
-    """``VmRSS`` (now) and ``VmHWM`` (peak) of a process, in KiB; empty once it is gone."""
-    values: dict[str, int] = {}
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                name, _, rest = line.partition(":")
-                if name in ("VmRSS", "VmHWM"):
-                    values[name] = int(rest.split()[0])
-    except OSError:
-        pass
-    return values
-
-
 @dataclass
 class Server:
     """One server process under test."""

@@ -16,12 +16,15 @@ import pytest
 from bench import profile_served, run
 from bench.load import LoadResult, _lua_string, lua_script, parse_wrk_output
 from bench.report import (
+    TARGET_P99_CONNECTIONS,
     TARGET_P99_MS,
+    TARGET_REDIS_2_VS_PRISM_DEFAULT,
     TARGET_STARTUP_S,
     TARGET_VS_PRISM_DEFAULT,
     TARGET_VS_PRISM_SILENT,
     ScenarioResult,
     ServerRow,
+    format_scenario,
     format_targets,
     soak_verdict,
     to_json,
@@ -49,8 +52,12 @@ def test_dry_run_prints_the_plan_and_a_sample_labelled_as_made_up(tmp_path: Path
     stdout = completed.stdout
     lines = stdout.splitlines()
     assert lines[0] == f"scenarios: {', '.join(DEFAULT_SCENARIOS)}"
-    assert lines[1] == f"servers: {run.OURS}, {run.PRISM_DEFAULT}, {run.PRISM_SILENT}"
-    assert lines[2].startswith("load: wrk, 64 connections, 2 threads, 3 s warm-up, 3 x 10 s per server")
+    assert lines[1] == (
+        f"servers: {run.OURS}; {run.REDIS}; {run.REDIS_2}; {run.PRISM_DEFAULT}; {run.PRISM_SILENT}; {run.WIREMOCK}"
+    )
+    assert lines[2].startswith(
+        "load: wrk, 64 connections, 2 threads, 3 s warm-up (+20 s for Prism and WireMock), 3 x 10 s per server"
+    )
     assert lines[3].startswith("extras: start-up x5")
     assert lines[4].startswith("machine: ")
     assert lines[5] == ""
@@ -59,10 +66,13 @@ def test_dry_run_prints_the_plan_and_a_sample_labelled_as_made_up(tmp_path: Path
     assert "measured: nothing was run" in lines
     assert "Targets (read from the numbers above; nothing here is asserted):" in lines
     assert "Other measurements:" in lines
-    # Every scenario line of the targets names the sample, not a real scenario.
-    scenario_targets = [line for line in lines if line.startswith("  ") and ": our" in line]
-    assert len(scenario_targets) == 4
-    assert all(line.startswith("  SAMPLE (made-up numbers): ") for line in scenario_targets)
+    # Every scenario line of the targets names the sample, not a real scenario: the two ratios of
+    # the memory engine, its figures, Redis with 2 workers against Prism, p99 and errors of each engine.
+    scenario_targets = [line for line in lines if line.startswith("  SAMPLE (made-up numbers): ")]
+    assert len(scenario_targets) == 10
+    table = stdout[stdout.index("SAMPLE (made-up numbers)  [") : stdout.index("measured: nothing was run")]
+    for name in (run.OURS, run.REDIS, run.REDIS_2, run.PRISM_DEFAULT, run.PRISM_SILENT, run.WIREMOCK):
+        assert f"\n{name} " in table
     assert "round 1:" not in stdout
     assert not out.exists()
 
@@ -103,20 +113,22 @@ def test_dry_run_installs_starts_and_measures_nothing(
 
     monkeypatch.setattr(subprocess, "Popen", popen)
     monkeypatch.setattr(run, "Bench", _Forbidden)
-    for name in ("ensure_wrk", "ensure_prism", "run_wrk", "run_python"):
+    for name in ("ensure_wrk", "ensure_prism", "ensure_wiremock", "find_redis_server", "run_wrk", "run_python"):
         monkeypatch.setattr(run, name, forbidden)
     monkeypatch.setattr(run.Server, "start", forbidden)
     monkeypatch.setattr(run.extras, "served_apis", forbidden)
 
-    assert run.main(["--dry-run", "--skip-prism", "--json", str(tmp_path / "r.json")]) == 0
+    assert run.main(["--dry-run", "--skip-prism", "--skip-wiremock", "--json", str(tmp_path / "r.json")]) == 0
 
     stdout = capsys.readouterr().out
     assert all(command[:1] == ["free"] for command in started)
     assert not (tmp_path / "r.json").exists()
-    assert f"servers: {run.OURS}\n" in stdout
+    assert f"servers: {run.OURS}; {run.REDIS}; {run.REDIS_2}\n" in stdout
     table = stdout[stdout.index("SAMPLE (made-up numbers)") : stdout.index("measured: nothing was run")]
     assert run.OURS in table
-    assert "Prism" not in table
+    assert "\nPrism" not in table
+    assert "WireMock" not in table
+    assert "n/a (no baseline row)" in table
 
 
 # -- parse_args ----------------------------------------------------------------------------------
@@ -126,11 +138,14 @@ def test_defaults_measure_every_default_scenario() -> None:
     args = run.parse_args([])
     assert args.scenarios == list(DEFAULT_SCENARIOS)
     assert (args.duration, args.warmup, args.rounds, args.soak, args.skip_suites) == (10.0, 3.0, 3, 30.0, False)
+    assert args.jit_warmup == 20.0
+    assert not (args.skip_prism or args.skip_redis or args.skip_wiremock)
 
 
 def test_quick_applies_its_settings() -> None:
     args = run.parse_args(["--quick", "vcita-disable"])
     assert (args.duration, args.warmup, args.rounds, args.soak, args.skip_suites) == (5.0, 1.0, 1, 10.0, True)
+    assert args.jit_warmup == 10.0
     assert args.scenarios == ["vcita-disable"]
     assert (args.connections, args.threads, args.actors) == (64, 2, 512)
 
@@ -164,10 +179,10 @@ def test_non_positive_extras_sizes_are_rejected(name: str, capsys: pytest.Captur
     assert f"error: --{name} must be positive" in _rejected([f"--{name}=0"], capsys)
 
 
-@pytest.mark.parametrize("name", ["warmup", "soak"])
+@pytest.mark.parametrize("name", ["warmup", "soak", "jit-warmup"])
 def test_negative_durations_are_rejected_and_zero_is_accepted(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert f"error: --{name} must not be negative" in _rejected([f"--{name}=-1"], capsys)
-    assert getattr(run.parse_args([f"--{name}=0"]), name) == 0
+    assert getattr(run.parse_args([f"--{name}=0"]), name.replace("-", "_")) == 0
 
 
 def test_more_threads_than_connections_is_rejected(capsys: pytest.CaptureFixture[str]) -> None:
@@ -416,102 +431,160 @@ def _run(rps: float, p99_ms: float = 10.0, non_2xx: int = 0, socket_errors: int 
     return LoadResult(round(rps * 10), 10.0, p99_ms / 2, p99_ms, p99_ms * 2, non_2xx, socket_errors)
 
 
-def _result(ours: list[LoadResult], default: list[LoadResult], silent: list[LoadResult]) -> ScenarioResult:
+def _result(
+    ours: list[LoadResult],
+    default: list[LoadResult],
+    silent: list[LoadResult],
+    *more: ServerRow,
+    connections: int = 64,
+) -> ScenarioResult:
     rows = [
         ServerRow(run.OURS, True, ours),
+        *more,
         ServerRow(run.PRISM_DEFAULT, False, default),
         ServerRow(run.PRISM_SILENT, False, silent),
     ]
-    return ScenarioResult("s", "Scenario", "what", "settings", rows)
+    return ScenarioResult("s", "Scenario", "what", "settings", rows, connections)
 
 
 def _verdict(text: str, fragment: str) -> str:
     [line] = [line for line in text.splitlines() if fragment in line]
-    return line.rsplit(": ", 1)[1]
+    return line.rsplit("): ", 1)[1]
 
 
 def test_the_target_constants_are_the_documented_ones() -> None:
     assert (TARGET_VS_PRISM_DEFAULT, TARGET_VS_PRISM_SILENT, TARGET_P99_MS, TARGET_STARTUP_S) == (2.0, 1.2, 50.0, 1.0)
+    assert (TARGET_REDIS_2_VS_PRISM_DEFAULT, TARGET_P99_CONNECTIONS) == (1.5, 64)
 
 
 @pytest.mark.parametrize(
     ("ours", "prism", "verdict"),
-    [(2000, 1000, "met"), (3000, 1000, "met"), (1990, 1000, "NOT met"), (900, 1000, "NOT met")],
+    [(2000, 1000, "PASS"), (3000, 1000, "PASS"), (1990, 1000, "FAIL"), (900, 1000, "FAIL")],
 )
 def test_ratio_target_against_prism_default_logging(ours: float, prism: float, verdict: str) -> None:
     text = format_targets([_result([_run(ours)], [_run(prism)], [_run(1)])], {})
-    assert _verdict(text, f"ours/{run.PRISM_DEFAULT}") == verdict
-    assert f"ours/{run.PRISM_DEFAULT} {ours / prism:.2f}x (target >= 2.0x)" in text
+    assert _verdict(text, f"{run.OURS} / {run.PRISM_DEFAULT}") == verdict
+    assert f"{run.OURS} / {run.PRISM_DEFAULT} {ours / prism:.2f}x (target >= 2.0x)" in text
 
 
 @pytest.mark.parametrize(
     ("ours", "prism", "verdict"),
-    [(1200, 1000, "met"), (2000, 1000, "met"), (1190, 1000, "NOT met"), (1000, 1000, "NOT met")],
+    [(1200, 1000, "PASS"), (2000, 1000, "PASS"), (1190, 1000, "FAIL"), (1000, 1000, "FAIL")],
 )
 def test_ratio_target_against_prism_silent(ours: float, prism: float, verdict: str) -> None:
     text = format_targets([_result([_run(ours)], [_run(1)], [_run(prism)])], {})
-    assert _verdict(text, f"ours/{run.PRISM_SILENT}") == verdict
-    assert f"ours/{run.PRISM_SILENT} {ours / prism:.2f}x (target >= 1.2x)" in text
+    assert _verdict(text, f"{run.OURS} / {run.PRISM_SILENT}") == verdict
+    assert f"{run.OURS} / {run.PRISM_SILENT} {ours / prism:.2f}x (target >= 1.2x)" in text
 
 
 def test_each_prism_row_gets_its_own_target() -> None:
     # 1.5x is enough against the silent mock and not against the default one.
     text = format_targets([_result([_run(1500)], [_run(1000)], [_run(1000)])], {})
-    assert _verdict(text, f"ours/{run.PRISM_DEFAULT}") == "NOT met"
-    assert _verdict(text, f"ours/{run.PRISM_SILENT}") == "met"
+    assert _verdict(text, f"{run.OURS} / {run.PRISM_DEFAULT}") == "FAIL"
+    assert _verdict(text, f"{run.OURS} / {run.PRISM_SILENT}") == "PASS"
 
 
 def test_the_ratio_is_of_median_requests_per_second() -> None:
     ours = [_run(1000), _run(3000), _run(2000)]
     prism = [_run(1000), _run(5000), _run(900)]
     text = format_targets([_result(ours, prism, prism)], {})
-    assert f"ours/{run.PRISM_DEFAULT} 2.00x" in text
-    assert _verdict(text, f"ours/{run.PRISM_DEFAULT}") == "met"
+    assert f"{run.OURS} / {run.PRISM_DEFAULT} 2.00x" in text
+    assert _verdict(text, f"{run.OURS} / {run.PRISM_DEFAULT}") == "PASS"
+
+
+@pytest.mark.parametrize(
+    ("redis_2", "prism", "verdict"),
+    [(1500, 1000, "PASS"), (2500, 1000, "PASS"), (1490, 1000, "FAIL"), (900, 1000, "FAIL")],
+)
+def test_redis_with_two_workers_against_prism_default_logging(redis_2: float, prism: float, verdict: str) -> None:
+    # The memory engine's own ratio (10x here) does not count for the Redis target.
+    row = ServerRow(run.REDIS_2, True, [_run(redis_2)])
+    text = format_targets([_result([_run(10 * prism)], [_run(prism)], [_run(prism)], row)], {})
+    assert _verdict(text, f"{run.REDIS_2} / {run.PRISM_DEFAULT}") == verdict
+    assert f"{run.REDIS_2} / {run.PRISM_DEFAULT} {redis_2 / prism:.2f}x (target >= 1.5x)" in text
+
+
+def test_rows_not_available_have_no_verdict_and_keep_their_reason_in_the_table() -> None:
+    missing = ServerRow(run.REDIS_2, True, unavailable="mockserver: error: unrecognized arguments: --workers 2")
+    result = _result([_run(3000)], [_run(1000)], [_run(1000)], missing)
+    text = format_targets([result], {})
+    assert _verdict(text, f"{run.REDIS_2} / {run.PRISM_DEFAULT}") == "n/a (row not available)"
+    assert _verdict(text, f"{run.REDIS_2} p99") == "n/a (row not available)"
+    assert _verdict(text, f"{run.REDIS_2} errors") == "n/a (row not available)"
+    table = format_scenario(result)
+    assert f"{run.REDIS_2}   not available: mockserver: error: unrecognized arguments: --workers 2" in table
+
+
+def test_the_memory_engine_figures_are_printed_without_a_verdict() -> None:
+    ours = ServerRow(run.OURS, True, [_run(6000, p99_ms=20.0)], peak_rss_kib=68 * 1024)
+    text = format_targets([ScenarioResult("s", "Scenario", "what", "settings", [ours])], {})
+    [line] = [line for line in text.splitlines() if "memory engine unchanged" in line]
+    assert line.endswith("6,000 req/s, p50 10.0 ms, p99 20.0 ms, peak RSS 68 MiB")
+    assert "PASS" not in line and "FAIL" not in line
 
 
 @pytest.mark.parametrize(
     ("p99s", "verdict"),
     [
-        ([50.0], "met"),
-        ([12.0, 49.9, 50.0], "met"),
-        ([50.1], "NOT met"),
-        ([10.0, 80.0, 10.0], "NOT met"),  # the worst run counts, not the median
+        ([50.0], "PASS"),
+        ([12.0, 49.9, 50.0], "PASS"),
+        ([50.1], "FAIL"),
+        ([10.0, 80.0, 10.0], "FAIL"),  # the worst run counts, not the median
     ],
 )
 def test_p99_target(p99s: list[float], verdict: str) -> None:
     ours = [_run(1000, p99) for p99 in p99s]
     text = format_targets([_result(ours, [_run(100)], [_run(100)])], {})
-    assert _verdict(text, "our p99") == verdict
-    assert f"worst run {max(p99s):.1f} ms (target <= 50 ms)" in text
+    assert _verdict(text, f"{run.OURS} p99") == verdict
+    assert f"worst run {max(p99s):.1f} ms at 64 connections (target <= 50 ms at 64 connections)" in text
+
+
+def test_p99_target_applies_to_every_engine_row_and_not_to_the_others() -> None:
+    redis = ServerRow(run.REDIS, True, [_run(1000, 80.0)])
+    redis_2 = ServerRow(run.REDIS_2, True, [_run(1000, 30.0)])
+    wiremock = ServerRow(run.WIREMOCK, False, [_run(1000, 900.0)])
+    text = format_targets([_result([_run(1000, 20.0)], [_run(100)], [_run(100)], redis, redis_2, wiremock)], {})
+    assert _verdict(text, f"{run.OURS} p99") == "PASS"
+    assert _verdict(text, f"{run.REDIS} p99") == "FAIL"
+    assert _verdict(text, f"{run.REDIS_2} p99") == "PASS"
+    assert f"{run.WIREMOCK} p99" not in text
+
+
+def test_p99_target_is_not_judged_at_another_number_of_connections() -> None:
+    text = format_targets([_result([_run(1000, 20.0)], [_run(100)], [_run(100)], connections=32)], {})
+    assert _verdict(text, f"{run.OURS} p99") == "n/a (measured at 32 connections)"
 
 
 @pytest.mark.parametrize(
     ("runs", "verdict"),
     [
-        ([_run(1000), _run(1000)], "met"),
-        ([_run(1000), _run(1000, non_2xx=1)], "NOT met"),
-        ([_run(1000, socket_errors=1), _run(1000)], "NOT met"),
+        ([_run(1000), _run(1000)], "PASS"),
+        ([_run(1000), _run(1000, non_2xx=1)], "FAIL"),
+        ([_run(1000, socket_errors=1), _run(1000)], "FAIL"),
     ],
 )
 def test_zero_errors_target(runs: list[LoadResult], verdict: str) -> None:
     text = format_targets([_result(runs, [_run(100)], [_run(100)])], {})
-    assert _verdict(text, "our errors") == verdict
+    assert _verdict(text, f"{run.OURS} errors") == verdict
+    redis = ServerRow(run.REDIS, True, runs)
+    text = format_targets([_result([_run(1000)], [_run(100)], [_run(100)], redis)], {})
+    assert _verdict(text, f"{run.REDIS} errors") == verdict
 
 
 def test_errors_on_prism_do_not_count_against_ours() -> None:
     text = format_targets([_result([_run(1000)], [_run(100, non_2xx=5)], [_run(100, socket_errors=5)])], {})
-    assert _verdict(text, "our errors") == "met"
+    assert _verdict(text, f"{run.OURS} errors") == "PASS"
 
 
 def test_targets_without_runs_are_not_available() -> None:
     text = format_targets([_result([], [], [])], {})
-    assert _verdict(text, f"ours/{run.PRISM_DEFAULT}") == "n/a"
-    assert _verdict(text, f"ours/{run.PRISM_SILENT}") == "n/a"
-    assert _verdict(text, "our p99") == "n/a"
-    assert _verdict(text, "our errors") == "n/a"
+    assert _verdict(text, f"{run.OURS} / {run.PRISM_DEFAULT}") == "n/a"
+    assert _verdict(text, f"{run.OURS} / {run.PRISM_SILENT}") == "n/a"
+    assert _verdict(text, f"{run.OURS} p99") == "n/a"
+    assert _verdict(text, f"{run.OURS} errors") == "n/a"
 
 
-@pytest.mark.parametrize(("worst", "verdict"), [(0.4, "met"), (1.0, "met"), (1.01, "NOT met")])
+@pytest.mark.parametrize(("worst", "verdict"), [(0.4, "PASS"), (1.0, "PASS"), (1.01, "FAIL")])
 def test_startup_target(worst: float, verdict: str) -> None:
     text = format_targets([], {"startup_s": {"max": worst}})
     assert _verdict(text, "all fakes answer 200 after start") == verdict
@@ -527,10 +600,54 @@ def test_soak_verdict() -> None:
     assert soak_verdict([100_000, 100_000, 100_000, 100_000, 110_000, 120_000]).startswith("STILL GROWING")
 
 
-def test_to_json_carries_the_ratio_and_every_run() -> None:
-    data = to_json([_result([_run(2000)], [_run(1000)], [_run(1600)])], {}, {"nproc": "2"})
-    servers = json.loads(json.dumps(data))["scenarios"][0]["servers"]
-    assert [s["ratio_ours_over_this"] for s in servers] == [None, 2.0, 1.25]
+# -- the report's table ----------------------------------------------------------------------------
+
+
+def _table_line(table: str, name: str) -> str:
+    [line] = [line for line in table.splitlines() if line.startswith(name + " ")]
+    return line
+
+
+def test_every_row_is_compared_with_prism_default_logging_round_by_round() -> None:
+    wiremock = ServerRow(run.WIREMOCK, False, [_run(500), _run(1500), _run(1000)])
+    result = _result([_run(3000), _run(2000), _run(4000)], [_run(1000), _run(1000), _run(2000)], [], wiremock)
+    table = format_scenario(result)
+    assert "req/s vs Prism (default logging) (per round)" in table.splitlines()[1]
+    assert _table_line(table, run.OURS).endswith("  3.00x (2.00-3.00)")  # medians 3000 / 1000
+    assert _table_line(table, run.WIREMOCK).endswith("  1.00x (0.50-1.50)")
+    assert _table_line(table, run.PRISM_DEFAULT).endswith("  1.00x (baseline)")
+    assert _table_line(table, run.PRISM_SILENT).endswith("  n/a")
+
+
+def test_without_prism_the_table_says_there_is_no_baseline() -> None:
+    table = format_scenario(ScenarioResult("s", "Scenario", "what", "settings", [ServerRow(run.OURS, True, [_run(1)])]))
+    assert _table_line(table, run.OURS).endswith("  n/a (no baseline row)")
+
+
+def test_the_table_shows_cpu_per_measured_second_and_where_a_rows_memory_went() -> None:
+    row = ServerRow(run.REDIS_2, True, [_run(1000)], peak_rss_kib=(30 + 70 + 72 + 9) * 1024)
+    row.cpu_s, row.measured_s = 15.0, 10.0
+    row.memory_parts = [("mockserver", 30 * 1024), ("python3", 70 * 1024), ("python3", 72 * 1024)]
+    row.memory_parts.append(("redis-server", 9 * 1024))
+    row.redis = {"cpu_s": 2.5, "rss_before_kib": 8 * 1024, "rss_after_kib": 9 * 1024, "peak_kib": 9 * 1024}
+    table = format_scenario(_result([_run(1000)], [_run(500)], [_run(500)], row))
+    assert "   181 MiB  1.50  2.00x" in _table_line(table, run.REDIS_2)
+    assert (
+        f"  {run.REDIS_2}: peak RSS MiB = mockserver 30 + python3 70 + python3 72 + redis-server 9; "
+        "redis-server CPU 2.5 s of the row's 15.0 s in 10 s measured; "
+        "redis-server RSS 8 MiB before the load, 9 MiB after, peak 9 MiB"
+    ) in table.splitlines()
+
+
+def test_to_json_carries_the_ratios_the_costs_and_every_run() -> None:
+    missing = ServerRow(run.REDIS, True, unavailable="no such option")
+    data = to_json([_result([_run(2000)], [_run(1000)], [_run(1600)], missing)], {}, {"nproc": "2"})
+    data = json.loads(json.dumps(data))
+    assert data["baseline"] == run.PRISM_DEFAULT
+    servers = data["scenarios"][0]["servers"]
+    assert [s["ratio_ours_over_this"] for s in servers] == [None, None, 2.0, 1.25]
+    assert [s["ratio_over_baseline"] for s in servers] == [2.0, None, 1.0, 1.6]
+    assert [s["unavailable"] for s in servers] == [None, "no such option", None, None]
     assert servers[0]["runs"][0]["rps"] == 2000.0
 
 
