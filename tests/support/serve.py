@@ -16,7 +16,13 @@ from mockserver.admin_guard import TOKEN_ENV
 
 # Warnings off so that stderr holds only what the server itself says; unbuffered so that its
 # printed URLs arrive while it runs, not when it exits.
-ENV = {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONUNBUFFERED": "1"}
+# No MOCKSERVER_* settings of the caller's (a run on the Redis engine sets MOCKSERVER_STATE):
+# each test says what its server gets.
+ENV = {
+    **{name: value for name, value in os.environ.items() if not name.startswith("MOCKSERVER_")},
+    "PYTHONWARNINGS": "ignore",
+    "PYTHONUNBUFFERED": "1",
+}
 # Without the admin token a server on loopback needs none, and one beyond it makes its own.
 ENV_WITHOUT_ADMIN_TOKEN = {name: value for name, value in ENV.items() if name != TOKEN_ENV}
 COMMAND = [sys.executable, "-m", "mockserver"]
