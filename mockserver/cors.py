@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .sessions import SESSION_PREFIX, split_session_path
 from .specs import ADMIN_PREFIX
 
 ANY_ORIGIN = "*"
@@ -95,11 +96,20 @@ class FakesCors:
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         # Not a coroutine itself: a request that is no cross-origin call goes on with no extra await.
-        if scope["type"] == "http" and not scope["path"].lstrip("/").startswith(_ADMIN_SEGMENT):
+        if scope["type"] == "http" and not _is_admin(scope["path"]):
             for name, _ in scope["headers"]:
                 if name == b"origin":
                     return self._cors(scope, receive, send)
         return self.app(scope, receive, send)
+
+
+def _is_admin(path: str) -> bool:
+    """A control-plane path: the root's ``/__admin`` or a session's ``/s/<id>/__admin``."""
+    if path.startswith(SESSION_PREFIX):
+        found = split_session_path(path)
+        if found is not None:
+            path = found[1]
+    return path.lstrip("/").startswith(_ADMIN_SEGMENT)
 
 
 def with_cors(app: ASGIApp, origins: Sequence[str] | None) -> ASGIApp:

@@ -168,3 +168,16 @@ def test_without_cors_the_browser_refuses_to_hand_over_the_answer(browser_page: 
         browser_page.goto(site.url("/"))
         result = browser_page.evaluate(FETCH, [server.base_url + CALENDARS, "cal_live_whatever"])
     assert result == {"error": "TypeError: Failed to fetch"}
+
+
+def test_a_sessions_control_plane_gets_no_cors_either() -> None:
+    """``/s/<id>/__admin`` is a control plane too: no CORS grant to another origin."""
+    with ServerThread(build_app(cors=["*"])) as running, httpx.Client(base_url=running.base_url) as http:
+        session = http.post("/__admin/sessions", json={}).json()["id"]
+        preflight = http.options(
+            f"/s/{session}/__admin/faults",
+            headers={"Origin": "http://127.0.0.1:9", "Access-Control-Request-Method": "POST"},
+        )
+        assert "access-control-allow-origin" not in preflight.headers
+        fake = http.get(f"/s/{session}/calcom/v2/calendars", headers={"Origin": "http://127.0.0.1:9"})
+        assert fake.headers.get("access-control-allow-origin") == "*"
