@@ -171,8 +171,11 @@ def test_without_cors_the_browser_refuses_to_hand_over_the_answer(browser_page: 
 
 
 def test_a_sessions_control_plane_gets_no_cors_either() -> None:
-    """``/s/<id>/__admin`` is a control plane too: no CORS grant to another origin."""
-    with ServerThread(build_app(cors=["*"])) as running, httpx.Client(base_url=running.base_url) as http:
+    """``/s/<id>/__admin`` is a control plane too: no CORS grant to another origin, even in an
+    app without the admin guard in front (which refuses such calls first when served)."""
+    from starlette.testclient import TestClient
+
+    with TestClient(build_app(cors=["*"])) as http:
         session = http.post("/__admin/sessions", json={}).json()["id"]
         preflight = http.options(
             f"/s/{session}/__admin/faults",
