@@ -1,6 +1,5 @@
 """Fixtures every test module may use."""
 
-import os
 from collections.abc import Iterator
 
 # httpx loads httpcore on first use and keeps a map of its exception classes. Loaded first inside
@@ -15,7 +14,7 @@ from support.http import Refusals
 from mockserver.admin import InProcessAdmin
 from mockserver.server import ServerThread
 
-pytest_plugins = ["pytester", "support.browser"]
+pytest_plugins = ["pytester", "support.browser", "support.real_parts"]
 
 
 @pytest.fixture
@@ -39,28 +38,3 @@ def redis_server() -> Iterator[redis_support.RedisServer]:
     server = redis_support.RedisServer().start()
     yield server
     server.close()
-
-
-# -- real parts are never skipped in CI --------------------------------------------------------------
-REAL_PARTS_ENV = "MOCKSERVER_REQUIRE_REAL_PARTS"
-"""Set by ``make test`` (and so by CI): a test that needs Redis or a browser must not be skipped."""
-_REAL_PARTS = ("redis", "browser")
-_skipped_real_parts: list[str] = []
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if "redis_server" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.redis)
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.skipped and any(part in report.keywords for part in _REAL_PARTS):
-        _skipped_real_parts.append(report.nodeid)
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if os.environ.get(REAL_PARTS_ENV) and _skipped_real_parts and not hasattr(session.config, "workerinput"):
-        shown = "\n  ".join(_skipped_real_parts[:10])
-        print(f"\n{len(_skipped_real_parts)} tests that need Redis or a browser were skipped:\n  {shown}")
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
