@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import httpx
@@ -19,7 +20,7 @@ from mockserver.errors import AdminError
 ITEMS = "/vcita/business/scheduling/v1/external_calendar_items"
 
 
-def _start(*args: str) -> tuple[object, str]:
+def _start(*args: str) -> tuple[subprocess.Popen[str], str]:
     process, lines = served.serve("--port", "0", *args)
     admin = next(line for line in lines if line.startswith("admin"))
     return process, admin.split()[1].removesuffix("/__admin")

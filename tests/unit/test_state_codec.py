@@ -7,12 +7,13 @@ import pytest
 from mockserver import issued
 from mockserver.admin import InProcessAdmin
 from mockserver.app import build_app
+from mockserver.interface import Vendor
 from mockserver.state import codec
 from mockserver.vendors import ALL_VENDORS
 
 
 @pytest.mark.parametrize("vendor_class", ALL_VENDORS, ids=lambda v: v.name)
-def test_a_store_with_every_provider_state_survives_json(vendor_class: type) -> None:
+def test_a_store_with_every_provider_state_survives_json(vendor_class: type[Vendor]) -> None:
     app = build_app(vendors=[vendor_class])
     admin = InProcessAdmin(app.runtime)
     vendor = app.runtime.vendors[vendor_class.name]
