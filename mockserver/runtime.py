@@ -13,7 +13,7 @@ from .clock import Clock
 from .errors import RATE_LIMITED, Problem
 from .faults import FaultStore
 from .interface import Call, Vendor
-from .journal import DEFAULT_CAP, Journal
+from .journal import DEFAULT_CAP, DEFAULT_MAX_BYTES, Journal
 from .ratelimit import Limit, RateLimiter, retry_after_header
 from .specs import Routes, UnknownApi, load_spec, operation_ids
 
@@ -27,6 +27,9 @@ _LIMIT_SCHEMA = {
         "window_seconds": {"type": "number", "minimum": 0.001, "maximum": 10_000_000_000},
     },
 }
+
+
+MIN_JOURNAL_BYTES = 1024
 
 
 def _non_finite(value: Any, where: str = "") -> str | None:
@@ -52,9 +55,14 @@ class Runtime:
     One Runtime backs one app; the control plane (in process or over HTTP) drives it.
     """
 
-    def __init__(self, vendors: Iterable[type[Vendor]], journal_cap: int = DEFAULT_CAP) -> None:
+    def __init__(
+        self,
+        vendors: Iterable[type[Vendor]],
+        journal_cap: int = DEFAULT_CAP,
+        journal_max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
         self.clock = Clock()
-        self.journal = Journal(journal_cap)
+        self.journal = Journal(journal_cap, journal_max_bytes)
         self.faults = FaultStore()
         self.limiter = RateLimiter(self.clock)
         self.rate_limits_enabled = True
@@ -63,6 +71,7 @@ class Runtime:
         self.routes: dict[str, Routes] = {}
         self.rate_limit_overrides: dict[str, dict[str, Limit]] = {}
         self._default_journal_cap = journal_cap
+        self._default_journal_max_bytes = journal_max_bytes
         for vendor_class in vendors:
             vendor = vendor_class(self.clock)
             spec = load_spec(vendor.spec_file)
@@ -122,13 +131,21 @@ class Runtime:
                 if (lim := self.limit_for(vendor, bucket)) is not None
             }
             apis[name] = {**copy.deepcopy(vendor.settings), "rate_limits": limits}
-        return {"rate_limits": self.rate_limits_enabled, "journal_cap": self.journal.cap, "apis": apis}
+        return {
+            "rate_limits": self.rate_limits_enabled,
+            "journal_cap": self.journal.cap,
+            "journal_max_bytes": self.journal.max_bytes,
+            "apis": apis,
+        }
 
     def update_settings(self, patch: dict[str, Any]) -> dict[str, Any]:
         """Apply a partial settings document; all of it is checked before any of it applies."""
         bad = _non_finite(patch)
         if bad is not None:
             raise ValueError(f"{bad}: must be a finite number")
+        max_bytes = patch.get("journal_max_bytes", MIN_JOURNAL_BYTES)
+        if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or not MIN_JOURNAL_BYTES <= max_bytes <= 2**32:
+            raise ValueError(f"journal_max_bytes: must be a whole number of bytes from {MIN_JOURNAL_BYTES} to {2**32}")
         api_patches = patch.get("apis") or {}
         for name, api_patch in api_patches.items():
             vendor = self.vendor(name)
@@ -153,6 +170,8 @@ class Runtime:
             self.rate_limits_enabled = bool(patch["rate_limits"])
         if "journal_cap" in patch:
             self.journal.set_cap(int(patch["journal_cap"]))
+        if "journal_max_bytes" in patch:
+            self.journal.set_max_bytes(int(patch["journal_max_bytes"]))
         for name, api_patch in api_patches.items():
             vendor = self.vendors[name]
             for bucket, values in (api_patch.get("rate_limits") or {}).items():
@@ -176,6 +195,7 @@ class Runtime:
             "rate_limits_enabled": self.rate_limits_enabled,
             "clock_offset": self.clock.offset,
             "journal": self.journal.snapshot(),
+            "journal_max_bytes": self.journal.max_bytes,
             "faults": self.faults.snapshot(),
             "counters": self.limiter.snapshot(),
         }
@@ -189,6 +209,7 @@ class Runtime:
         self.rate_limit_overrides = copy.deepcopy(snapshot["rate_limit_overrides"])
         self.rate_limits_enabled = snapshot["rate_limits_enabled"]
         self.clock.set_offset(snapshot["clock_offset"])
+        self.journal.set_max_bytes(snapshot["journal_max_bytes"])
         self.journal.restore(snapshot["journal"])
         self.faults.restore(snapshot["faults"])
         self.limiter.restore(snapshot["counters"])
@@ -206,6 +227,7 @@ class Runtime:
         if api is None:
             self.journal.clear()
             self.journal.set_cap(self._default_journal_cap)
+            self.journal.set_max_bytes(self._default_journal_max_bytes)
             self.rate_limits_enabled = True
             self.clock.reset()
         return names
