@@ -13,6 +13,7 @@ from . import rendering
 from .admin import InProcessAdmin
 from .admin.handlers import OPERATIONS as ADMIN_OPERATIONS
 from .auth import SECURITY_MAP
+from .dashboard import DashboardRoutes
 from .dispatch import FunctionTableResolver, VendorResolver
 from .interface import Vendor
 from .middleware import FakesMiddleware
@@ -28,7 +29,8 @@ class FakesApp:
         self.connexion_app = connexion_app
         self.runtime = runtime
         self.admin = InProcessAdmin(runtime)
-        self._asgi = FakesMiddleware(connexion_app, runtime)
+        self.dashboard = DashboardRoutes(connexion_app, runtime)
+        self._asgi = FakesMiddleware(self.dashboard, runtime)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._asgi(scope, receive, send)

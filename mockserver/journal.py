@@ -9,7 +9,7 @@ from typing import Any
 
 from .clock import iso
 from .issued import mask_data
-from .journal_query import entry_size, mask_credential_headers
+from .journal_query import entry_size, mask_credential_headers, readable
 
 DEFAULT_CAP = 1000
 """The most entries kept."""
@@ -131,7 +131,8 @@ class Journal:
 
 
 def _readable(entry: dict[str, Any]) -> dict[str, Any]:
-    shown = {key: value for key, value in entry.items() if key != _SIZE}
+    shown = readable(entry)
+    shown.pop(_SIZE, None)
     when = shown.get("time")
     if isinstance(when, float):
         shown["time"] = iso(when)

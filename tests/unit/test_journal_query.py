@@ -16,6 +16,7 @@ from mockserver.journal_query import (
     find,
     mask_credential_headers,
     parse_filter,
+    readable,
 )
 
 
@@ -40,7 +41,7 @@ def test_a_body_within_the_cap_is_kept_whole_and_a_longer_one_is_cut_with_a_mark
     small.add(b'{"a": ', more=True)
     small.add(b"1}")
     assert small.part([(b"content-type", b"application/json")]) == {
-        "headers": {"content-type": "application/json"},
+        "headers": "content-type: application/json",
         "body": '{"a": 1}',
         "body_bytes": 8,
         "truncated": False,
@@ -57,11 +58,15 @@ def test_a_body_within_the_cap_is_kept_whole_and_a_longer_one_is_cut_with_a_mark
     assert BodyTap().part([])["body"] is None
 
 
-def test_bytes_that_are_not_utf8_are_shown_replaced_and_headers_repeat_joined() -> None:
+def test_bytes_that_are_not_utf8_are_shown_replaced_and_headers_read_as_a_dict() -> None:
     tap = BodyTap()
     tap.add(b"ok \xff")
-    part = tap.part([(b"x-a", b"1"), (b"x-a", b"2")])
-    assert part["body"] == "ok \ufffd" and part["headers"] == {"x-a": "1, 2"}
+    part = tap.part([(b"x-a", b"1"), (b"x-a", b"2"), (b"x-b", b"a: b")])
+    assert part["body"] == "ok \ufffd" and part["headers"] == "x-a: 1\nx-a: 2\nx-b: a: b"
+    shown = readable({"request": part, "path": "/p"})
+    assert shown["request"]["headers"] == {"x-a": "1, 2", "x-b": "a: b"} and shown["path"] == "/p"
+    assert part["headers"] == "x-a: 1\nx-a: 2\nx-b: a: b", "reading leaves the recorded entry alone"
+    assert readable({"request": {"headers": ""}})["request"]["headers"] == {}
 
 
 def test_entry_size_counts_bodies_headers_and_path() -> None:
@@ -69,6 +74,9 @@ def test_entry_size_counts_bodies_headers_and_path() -> None:
     bigger = entry(1, body="y" * 10_000)
     assert entry_size(bigger) - entry_size(small) == len(json.dumps("y" * 10_000))
     assert entry_size({"path": "/p"}) == 512 + 2
+    as_text = {"request": {"headers": "a: bc", "body": "xyz"}}
+    as_dict = {"request": {"headers": {"a": "bc"}, "body": "xyz"}}
+    assert entry_size(as_text) == 512 + 5 + 3 and entry_size(as_dict) == 512 + 3 + 3
 
 
 def test_credential_headers_are_cut_short_and_others_left() -> None:
