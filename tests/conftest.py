@@ -13,7 +13,7 @@ from support.http import Refusals
 from mockserver.admin import InProcessAdmin
 from mockserver.server import ServerThread
 
-pytest_plugins = ["pytester"]
+pytest_plugins = ["pytester", "support.browser"]
 
 
 @pytest.fixture
