@@ -76,7 +76,9 @@ def static_file(name: str) -> Response:
         error = {"code": "not_found", "message": f"the dashboard has no file {name!r}"}
         return JSONResponse({"error": error}, status_code=404)
     data, media_type = found
-    return Response(data, media_type=media_type, headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"})
+    return Response(
+        data, media_type=media_type, headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
+    )
 
 
 def redirect(location: str) -> Response:

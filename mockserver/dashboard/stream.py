@@ -15,6 +15,7 @@ same whatever keeps the journal.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from typing import Any
@@ -103,10 +104,8 @@ class JournalStream:
             if events:
                 next_keepalive = time.monotonic() + KEEPALIVE_S
                 await _chunk(send, b"".join(events))
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(gone.wait(), POLL_S)
-            except TimeoutError:
-                pass
         if not gone.is_set():
             await send({"type": "http.response.body", "body": b"", "more_body": False})
 
