@@ -273,7 +273,10 @@ function recordsTable(records, keyName) {
   const body = table.appendChild(el("tbody"));
   for (const record of records) {
     const tr = el("tr");
-    for (const name of columns) tr.appendChild(el("td", cellText(name === keyName ? record.key : record.value[name])));
+    for (const name of columns) {
+      const text = cellText(name === keyName ? record.key : record.value[name]);
+      tr.appendChild(el("td", text, text.length > 48 ? "long" : ""));
+    }
     body.appendChild(tr);
   }
   return table;
