@@ -37,7 +37,10 @@ def exercise(server: ServerThread) -> None:
     recall = admin.apply_state("recall", "calendar_user", {})
     with httpx.Client(base_url=server.base_url, timeout=10) as http:
         staff = {"Authorization": f"Bearer {synced['tokens']['staff']}"}
-        body = {"staff_uid": synced["staff_uid"], "calendar_sync": {"provider": "google_v3", "account": "ada@example.com"}}
+        body = {
+            "staff_uid": synced["staff_uid"],
+            "calendar_sync": {"provider": "google_v3", "account": "ada@example.com"},
+        }
         http.get("/calcom/v2/calendars", headers={"Authorization": f"Bearer {calcom['tokens']['api_key']}"})
         http.get("/recall/api/v1/calendar/user/", headers={"x-recallcalendarauthtoken": recall["tokens"]["calendar"]})
         http.get("/calcom/v2/calendar", headers={"Authorization": f"Bearer {calcom['tokens']['api_key']}"})
