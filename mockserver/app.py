@@ -7,7 +7,7 @@ from typing import Any
 
 from connexion import AsyncApp
 from connexion.options import SwaggerUIOptions
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import rendering
 from .admin import InProcessAdmin
@@ -29,8 +29,8 @@ class FakesApp:
         self.connexion_app = connexion_app
         self.runtime = runtime
         self.admin = InProcessAdmin(runtime)
-        self.dashboard = DashboardRoutes(connexion_app, runtime)
-        self._asgi = FakesMiddleware(self.dashboard, runtime)
+        self._asgi: ASGIApp = FakesMiddleware(connexion_app, runtime)
+        self._asgi = self.dashboard = DashboardRoutes(self._asgi, runtime)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._asgi(scope, receive, send)
