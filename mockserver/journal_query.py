@@ -316,5 +316,12 @@ class BodyTap:
 
     def part(self, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
         """The entry's ``request`` or ``response``: headers, the body as kept, its size, whether cut."""
-        text, truncated = body_part(self.chunks, self.total)
-        return {"headers": headers_text(headers), "body": text, "body_bytes": self.total, "truncated": truncated}
+        total, chunks = self.total, self.chunks
+        if total == 0:
+            text, truncated = None, False
+        elif len(chunks) == 1 and total <= BODY_CAP:  # the usual case, without a call
+            text, truncated = chunks[0].decode("utf-8", "replace"), False
+        else:
+            text, truncated = body_part(chunks, total)
+        shown = b"\n".join(map(_NAME_VALUE, headers)).decode("latin-1")
+        return {"headers": shown, "body": text, "body_bytes": total, "truncated": truncated}
