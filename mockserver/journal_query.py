@@ -87,9 +87,11 @@ def entry_size(entry: Mapping[str, Any]) -> int:
         part = entry.get(side)
         if part:
             headers = part.get("headers") or ""
-            size += len(part.get("body") or "") + (
-                len(headers) if headers.__class__ is str else sum(len(k) + len(v) for k, v in headers.items())
-            )
+            size += len(part.get("body") or "")
+            if isinstance(headers, str):
+                size += len(headers)
+            else:
+                size += sum(len(name) + len(value) for name, value in headers.items())
     return size
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import MutableMapping
 from typing import Any
 
 from mockserver.admin import InProcessAdmin
@@ -21,14 +22,14 @@ def test_summary_leaves_out_headers_bodies_and_near_misses() -> None:
 def test_a_closed_stream_ends_at_its_next_tick_and_sends_what_arrived_before() -> None:
     runtime = Runtime([VcitaVendor])
     stream = JournalStream(InProcessAdmin(runtime))
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
     never = asyncio.Event()
 
     async def receive() -> dict[str, Any]:
         await never.wait()
         return {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     async def scenario() -> None:
