@@ -139,10 +139,14 @@ def test_a_fault_added_from_the_page_applies_to_the_next_request(browser_page: P
 def test_settings_and_the_clock_are_edited_from_the_page(browser_page: Page, fake_server: ServerThread) -> None:
     page = browser_page
     open_dashboard(page, fake_server)
-    page.wait_for_function("document.getElementById('settings').value.includes('journal_max_bytes')")
+    page.wait_for_function("() => document.getElementById('settings').value.includes('journal_max_bytes')")
     page.fill("#settings", '{"rate_limits": false, "journal_cap": 77}')
     page.click("#settings-form button[type=submit]")
-    page.wait_for_function("document.getElementById('settings').value.includes('77')")
+    # The page shows the whole document again once the change is in.
+    page.wait_for_function(
+        "() => document.getElementById('settings').value.includes('journal_max_bytes')"
+        " && document.getElementById('settings').value.includes('77')"
+    )
     assert fake_server.app.admin.settings()["journal_cap"] == 77
     page.fill("#settings", '{"journal_cap": 0}')
     page.click("#settings-form button[type=submit]")

@@ -337,8 +337,9 @@ async function refreshFaults() {
 }
 
 async function refreshSettings() {
-  const editing = document.activeElement === $("settings");
-  if (!editing) $("settings").value = JSON.stringify(await api("GET", "settings"), null, 2);
+  const settings = await api("GET", "settings");
+  // Whatever is being typed stays: checked when the answer is in, not before asking.
+  if (document.activeElement !== $("settings")) $("settings").value = JSON.stringify(settings, null, 2);
 }
 
 async function refreshClock() {
@@ -396,13 +397,14 @@ function showOperationsOf(api) {
 }
 
 async function act(action) {
+  let failure = null;
   try {
     await action();
-    clearError();
   } catch (error) {
-    showError(error);
+    failure = error;
   }
   await refreshAll();
+  if (failure) showError(failure); // after the refresh, which clears the errors of earlier calls
 }
 
 function wire() {
