@@ -7,13 +7,14 @@ from typing import Any
 
 from connexion import AsyncApp
 from connexion.options import SwaggerUIOptions
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import rendering
 from .admin import InProcessAdmin
 from .admin.handlers import OPERATIONS as ADMIN_OPERATIONS
 from .auth import SECURITY_MAP
 from .cors import with_cors
+from .dashboard import DashboardRoutes
 from .dispatch import FunctionTableResolver, VendorResolver
 from .interface import Vendor
 from .middleware import FakesMiddleware
@@ -37,8 +38,10 @@ class FakesApp:
         self.runtime = runtime
         self.admin = admin
         self.cors = tuple(cors)
+        self._asgi: ASGIApp = FakesMiddleware(connexion_app, runtime)
+        self._asgi = self.dashboard = DashboardRoutes(self._asgi, runtime)
         # Outermost: a preflight is answered before anything else runs (Connexion would answer 405).
-        self._asgi = with_cors(FakesMiddleware(connexion_app, runtime), self.cors)
+        self._asgi = with_cors(self._asgi, self.cors)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._asgi(scope, receive, send)

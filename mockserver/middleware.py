@@ -17,6 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import INVALID_PARAMETER, NOT_FOUND, PAYLOAD_TOO_LARGE, UNAVAILABLE, Problem
 from .interface import Vendor
+from .journal_query import BodyTap
+from .near_miss import nearest
 from .rendering import VENDOR_SCOPE_KEY, admin_error, encode
 from .runtime import Runtime
 from .sessions import SESSION_PREFIX, SESSION_SCOPE_KEY, split_session_path
@@ -151,34 +153,57 @@ class FakesMiddleware:
         started = time.perf_counter()
         recorded = False
         extra_headers = [(k.lower().encode(), v.encode()) for k, v in vendor.response_headers().items()]
+        # What the journal keeps of the exchange: the headers as received, both bodies (capped).
+        received_headers = scope["headers"]
+        request_body, response_body = BodyTap(), BodyTap()
+        response_status, response_headers = 500, list[tuple[bytes, bytes]]()
+        receive_on: Receive = receive
 
-        def record(status: int) -> None:
+        def record() -> None:
             nonlocal recorded
             recorded = True
             routing = scope["extensions"].get("connexion_routing", {})
-            self.runtime.journal.record(
-                {
-                    "time": self.runtime.clock.now(),
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "query": scope.get("query_string", b"").decode("latin-1"),
-                    "api": vendor.name,
-                    "operationId": routing.get("operation_id"),
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                }
-            )
+            entry = {
+                "time": self.runtime.clock.now(),
+                "method": scope["method"],
+                "path": scope["path"],
+                "query": scope.get("query_string", b"").decode("latin-1"),
+                "api": vendor.name,
+                "operationId": routing.get("operation_id"),
+                "status": response_status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                "request": request_body.part(received_headers),
+                "response": response_body.part(response_headers),
+            }
+            if entry["operationId"] is None and response_status in (404, 405):
+                below = scope["path"].lstrip("/")[len(vendor.name) :] or "/"
+                entry["near_misses"] = nearest(self.runtime.routes[vendor.name].operations, scope["method"], below)
+            self.runtime.journal.record(entry)
+
+        async def tapped_receive() -> Message:
+            message = await receive_on()
+            if message["type"] == "http.request":
+                request_body.add(message.get("body", b""), message.get("more_body", False))
+            return message
 
         async def send_wrapper(message: Message) -> None:
+            nonlocal response_status, response_headers
             if message["type"] == "http.response.start":
                 if extra_headers:
                     present = {name for name, _ in message.get("headers", [])}
                     message["headers"] = list(message.get("headers", [])) + [
                         h for h in extra_headers if h[0] not in present
                     ]
-                # Journal before the response goes out, so a client that reads the journal right
-                # after its response always finds its own request there.
-                record(message["status"])
+                response_status, response_headers = message["status"], message.get("headers", [])
+            elif message["type"] == "http.response.body" and not recorded:
+                more = message.get("more_body", False)
+                response_body.add(message.get("body", b""), more)
+                if not more:
+                    if not request_body.done and scope["method"] != "GET" and _has_body(received_headers):
+                        await _read_rest(tapped_receive)  # refused before the body was read (a 401)
+                    # Journal before the response is complete, so a client that reads the journal
+                    # right after its response always finds its own request there.
+                    record()
             await send(message)
 
         try:
@@ -186,13 +211,15 @@ class FakesMiddleware:
             if isinstance(prepared, _Chunked):
                 prepared = await prepared.read(self)
             if isinstance(prepared, Problem):
+                request_body.done = True  # refused for its body: it is not read
                 rendered = vendor.render(prepared, scope["path"])
                 await _answer(send_wrapper, rendered.status, rendered.body, rendered.headers)
                 return
-            await self.app(scope, prepared, send_wrapper)
+            receive_on = prepared
+            await self.app(scope, tapped_receive, send_wrapper)
         finally:
-            if not recorded:  # the request died before a response was started
-                record(500)
+            if not recorded:  # the request died before its response was complete
+                record()
 
     async def _serve_other(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The control plane and unknown paths: the same body handling, no journal."""
@@ -363,6 +390,24 @@ def _holder(held: list[Message]) -> Send:
         held.append(message)
 
     return hold
+
+
+def _has_body(headers: list[tuple[bytes, bytes]]) -> bool:
+    for name, value in headers:
+        if (name == b"content-length" and value.strip() not in (b"0", b"")) or name == b"transfer-encoding":
+            return True
+    return False
+
+
+async def _read_rest(receive: Receive) -> None:
+    """Read what is left of a request body (for the journal); what cannot be read is left."""
+    try:
+        while True:
+            message = await receive()
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                return
+    except Problem:
+        return  # more than the body cap: the journal keeps the start
 
 
 def _replaying(body: bytes, receive: Receive) -> Receive:

@@ -13,7 +13,7 @@ from .clock import Clock
 from .errors import RATE_LIMITED, Problem
 from .faults import FaultStore
 from .interface import Call, Vendor
-from .journal import DEFAULT_CAP, Journal
+from .journal import DEFAULT_CAP, DEFAULT_MAX_BYTES, Journal
 from .ratelimit import Limit, RateLimiter, retry_after_header
 from .specs import Routes, UnknownApi, load_spec, operation_ids
 from .state.codec import store_from_data
@@ -31,6 +31,9 @@ _LIMIT_SCHEMA = {
         "window_seconds": {"type": "number", "minimum": 0.001, "maximum": 10_000_000_000},
     },
 }
+
+
+MIN_JOURNAL_BYTES = 1024
 
 
 def _non_finite(value: Any, where: str = "") -> str | None:
@@ -61,12 +64,17 @@ class Runtime:
     """
 
     def __init__(
-        self, vendors: Iterable[type[Vendor]], journal_cap: int = DEFAULT_CAP, engine: Engine | None = None
+        self,
+        vendors: Iterable[type[Vendor]],
+        journal_cap: int = DEFAULT_CAP,
+        journal_max_bytes: int = DEFAULT_MAX_BYTES,
+        engine: Engine | None = None,
     ) -> None:
         self.vendors: dict[str, Vendor] = {}
         self.specs: dict[str, dict[str, Any]] = {}
         self.routes: dict[str, Routes] = {}
         self._default_journal_cap = journal_cap
+        self._default_journal_max_bytes = journal_max_bytes
         for vendor_class in vendors:
             vendor = vendor_class()
             spec = load_spec(vendor.spec_file)
@@ -88,7 +96,7 @@ class Runtime:
 
     def new_world(self) -> World:
         """An empty world for this runtime's vendors (a new session, or a reset one)."""
-        return World(self.vendors, self._default_journal_cap)
+        return World(self.vendors, self._default_journal_cap, self._default_journal_max_bytes)
 
     # -- the world in force --------------------------------------------------------------------
     @property
@@ -185,13 +193,21 @@ class Runtime:
                 if (lim := self.limit_for(vendor, bucket)) is not None
             }
             apis[name] = {**copy.deepcopy(world.settings[name]), "rate_limits": limits}
-        return {"rate_limits": world.rate_limits_enabled, "journal_cap": world.journal.cap, "apis": apis}
+        return {
+            "rate_limits": world.rate_limits_enabled,
+            "journal_cap": world.journal.cap,
+            "journal_max_bytes": world.journal.max_bytes,
+            "apis": apis,
+        }
 
     def update_settings(self, patch: dict[str, Any]) -> dict[str, Any]:
         """Apply a partial settings document; all of it is checked before any of it applies."""
         bad = _non_finite(patch)
         if bad is not None:
             raise ValueError(f"{bad}: must be a finite number")
+        max_bytes = patch.get("journal_max_bytes", MIN_JOURNAL_BYTES)
+        if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or not MIN_JOURNAL_BYTES <= max_bytes <= 2**32:
+            raise ValueError(f"journal_max_bytes: must be a whole number of bytes from {MIN_JOURNAL_BYTES} to {2**32}")
         api_patches = patch.get("apis") or {}
         for name, api_patch in api_patches.items():
             vendor = self.vendor(name)
@@ -218,6 +234,8 @@ class Runtime:
                 world.rate_limits_enabled = bool(patch["rate_limits"])
             if "journal_cap" in patch:
                 world.journal.set_cap(int(patch["journal_cap"]))
+            if "journal_max_bytes" in patch:
+                world.journal.set_max_bytes(int(patch["journal_max_bytes"]))
             for name, api_patch in api_patches.items():
                 vendor = self.vendors[name]
                 for bucket, values in (api_patch.get("rate_limits") or {}).items():
@@ -242,6 +260,7 @@ class Runtime:
                 "rate_limits_enabled": world.rate_limits_enabled,
                 "clock_offset": world.clock.offset,
                 "journal": world.journal.snapshot(),
+                "journal_max_bytes": world.journal.max_bytes,
                 "faults": world.faults.snapshot(),
                 "counters": world.limiter.snapshot(),
             }
@@ -255,6 +274,7 @@ class Runtime:
             world.rate_limit_overrides = copy.deepcopy(snapshot["rate_limit_overrides"])
             world.rate_limits_enabled = snapshot["rate_limits_enabled"]
             world.clock.set_offset(snapshot["clock_offset"])
+            world.journal.set_max_bytes(snapshot["journal_max_bytes"])
             world.journal.restore(snapshot["journal"])
             world.faults.restore(snapshot["faults"])
             world.limiter.restore(snapshot["counters"])
@@ -272,6 +292,7 @@ class Runtime:
             if api is None:
                 world.journal.clear()
                 world.journal.set_cap(self._default_journal_cap)
+                world.journal.set_max_bytes(self._default_journal_max_bytes)
                 world.rate_limits_enabled = True
                 world.clock.reset()
         return names

@@ -90,6 +90,27 @@ def listRequests(admin: InProcessAdmin, api: str | None = None, limit: int | Non
     return {"data": admin.requests(api, limit)}, 200
 
 
+_FILTER_NAMES = {"operationId": "operation_id", "pathPattern": "path_pattern", "jsonPath": "json_path"}
+
+
+def _filters(body: dict[str, Any] | None) -> dict[str, Any]:
+    return {_FILTER_NAMES.get(name, name): value for name, value in (body or {}).items()}
+
+
+def getRequest(admin: InProcessAdmin, id: int) -> Result:
+    return admin.request(id), 200
+
+
+def findRequests(admin: InProcessAdmin, body: dict[str, Any] | None = None) -> Result:
+    return {"data": admin.find_requests(**_filters(body))}, 200
+
+
+def countRequests(admin: InProcessAdmin, body: dict[str, Any] | None = None) -> Result:
+    filters = _filters(body)
+    filters.pop("limit", None)
+    return {"count": admin.count_requests(**filters)}, 200
+
+
 def clearRequests(admin: InProcessAdmin) -> Result:
     return {"cleared": admin.clear_requests()}, 200
 
@@ -135,6 +156,9 @@ OPERATIONS: dict[str, Callable[..., Result]] = {
         applyProviderState,
         mintToken,
         listRequests,
+        getRequest,
+        findRequests,
+        countRequests,
         clearRequests,
         listFaults,
         addFault,

@@ -10,6 +10,7 @@ import httpx
 from ..admin_guard import TOKEN_ENV
 from ..errors import AdminError
 from ..faults import FaultOptions
+from ..journal_query import RequestFilterOptions, filter_body
 
 
 class HttpAdmin:
@@ -95,6 +96,20 @@ class HttpAdmin:
     def requests(self, api: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """Journal entries, newest first."""
         return self._call("GET", "/requests", params={"api": api, "limit": limit})["data"]
+
+    def request(self, entry_id: int) -> dict[str, Any]:
+        """One journal entry, with its bodies, headers, near misses and verdict."""
+        answer: dict[str, Any] = self._call("GET", f"/requests/entries/{int(entry_id)}")
+        return answer
+
+    def find_requests(self, **filters: Unpack[RequestFilterOptions]) -> list[dict[str, Any]]:
+        """Journal entries every given filter matches, newest first (see
+        :class:`~mockserver.journal_query.RequestFilterOptions`)."""
+        return self._call("POST", "/requests/find", json=filter_body(filters))["data"]
+
+    def count_requests(self, **filters: Unpack[RequestFilterOptions]) -> int:
+        """How many journal entries every given filter matches (``limit`` does not apply)."""
+        return self._call("POST", "/requests/count", json=filter_body(filters))["count"]
 
     def clear_requests(self) -> int:
         """Empty the journal; answers how many entries were dropped."""

@@ -16,7 +16,9 @@ from ..errors import AdminError, Problem
 from ..faults import FaultOptions
 from ..interface import Vendor
 from ..issued import mask_data
+from ..journal_query import RequestFilter, RequestFilterOptions, count, filter_body, find, parse_filter
 from ..runtime import Runtime
+from ..spec_verdict import declared_statuses, verdict
 from ..specs import UnknownApi, load_spec
 from ..state.engine import EngineUnavailable, SessionInfo, TooManySessions, UnknownSession
 from ..state.files import StateFile
@@ -54,6 +56,7 @@ class InProcessAdmin:
             raise AdminError(404, "unknown_session", f"no session {session!r}") from None
         except EngineUnavailable as exc:
             raise AdminError(503, "state_unavailable", str(exc)) from None
+        self._declared: dict[str, dict[str, frozenset[str]]] = {}
 
     def _vendor(self, api: str) -> Vendor:
         try:
@@ -143,7 +146,47 @@ class InProcessAdmin:
         """Journal entries, newest first."""
         if api is not None:
             self._vendor(api)
-        return self._run(lambda: self.runtime.journal.entries(api, limit))
+        return self._run(lambda: self._judged(self.runtime.journal.entries(api, limit)))
+
+    def request(self, entry_id: int) -> dict[str, Any]:
+        """One journal entry, with its bodies, headers, near misses and verdict."""
+        for entry in self._run(lambda: self.runtime.journal.entries()):
+            if entry["id"] == entry_id:
+                return self._judged([entry])[0]
+        raise AdminError(
+            404, "unknown_request", f"the journal holds no request {entry_id} (cleared, or dropped by its cap)"
+        )
+
+    def find_requests(self, **filters: Unpack[RequestFilterOptions]) -> list[dict[str, Any]]:
+        """Journal entries every given filter matches, newest first (see
+        :class:`~mockserver.journal_query.RequestFilterOptions`)."""
+        selected = self._filter(filter_body(filters))
+        entries = self._run(lambda: self.runtime.journal.entries(selected.api))
+        return self._judged([dict(e) for e in find(entries, selected)])
+
+    def count_requests(self, **filters: Unpack[RequestFilterOptions]) -> int:
+        """How many journal entries every given filter matches (``limit`` does not apply)."""
+        selected = self._filter(filter_body(filters))
+        return count(self._run(lambda: self.runtime.journal.entries(selected.api)), selected)
+
+    def _filter(self, body: dict[str, Any]) -> RequestFilter:
+        try:
+            selected = parse_filter(body)
+        except ValueError as exc:
+            raise AdminError(400, "invalid_filter", str(exc)) from None
+        if selected.api is not None:
+            self._vendor(selected.api)
+        return selected
+
+    def _judged(self, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``entries`` with each one's spec verdict (see :mod:`mockserver.spec_verdict`)."""
+        for entry in entries:
+            api = entry.get("api")
+            if api in self.runtime.specs:
+                if api not in self._declared:
+                    self._declared[api] = declared_statuses(self.runtime.specs[api])
+                entry["verdict"] = verdict(entry, self._declared[api])
+        return entries
 
     def clear_requests(self) -> int:
         """Empty the journal; answers how many entries were dropped."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Protocol, Unpack
 
 from ..faults import FaultOptions
+from ..journal_query import RequestFilterOptions
 
 
 class Admin(Protocol):
@@ -40,6 +41,19 @@ class Admin(Protocol):
 
     def requests(self, api: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """Journal entries, newest first."""
+        ...
+
+    def request(self, entry_id: int) -> dict[str, Any]:
+        """One journal entry, with its bodies, headers, near misses and verdict."""
+        ...
+
+    def find_requests(self, **filters: Unpack[RequestFilterOptions]) -> list[dict[str, Any]]:
+        """Journal entries every given filter matches, newest first (see
+        :class:`~mockserver.journal_query.RequestFilterOptions`)."""
+        ...
+
+    def count_requests(self, **filters: Unpack[RequestFilterOptions]) -> int:
+        """How many journal entries every given filter matches (``limit`` does not apply)."""
         ...
 
     def clear_requests(self) -> int:

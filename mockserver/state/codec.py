@@ -77,6 +77,7 @@ def settings_data(world: World) -> dict[str, Any]:
         },
         "rate_limits": world.rate_limits_enabled,
         "journal_cap": world.journal.cap,
+        "journal_max_bytes": world.journal.max_bytes,
     }
 
 
@@ -90,6 +91,8 @@ def apply_settings(world: World, data: dict[str, Any]) -> None:
         }
     world.rate_limits_enabled = bool(data["rate_limits"])
     world.journal.set_cap(int(data["journal_cap"]))
+    if "journal_max_bytes" in data:
+        world.journal.set_max_bytes(int(data["journal_max_bytes"]))
 
 
 def faults_data(world: World) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from redis.exceptions import RedisError
 
 from ..issued import mask_data
 from ..journal import Journal, _readable
+from ..journal_query import mask_credential_headers
 from ..ratelimit import Limit, RateLimiter
 from . import codec
 from .engine import (
@@ -122,6 +123,11 @@ class RedisJournal(Journal):
     def set_cap(self, cap: int) -> None:
         self._cap = cap
 
+    def set_max_bytes(self, max_bytes: int) -> None:
+        # Kept as a setting; the stream is capped by entries (Redis' MAXLEN), each entry's
+        # bodies by the 64 KiB body cap.
+        self._max_bytes = max_bytes
+
     def record(self, entry: dict[str, Any]) -> None:
         self.pending.append((None, entry))
 
@@ -137,7 +143,7 @@ class RedisJournal(Journal):
             items = [e for e in items if e["api"] == api]
         if limit is not None:
             items = items[:limit]
-        return [mask_data(_readable(e)) for e in items]
+        return [mask_credential_headers(mask_data(_readable(e))) for e in items]
 
     def clear(self, api: str | None = None) -> int:
         items = self._stored()
@@ -332,6 +338,7 @@ class RedisEngine(Engine):
             generations[api] = int(values.get(f"rle:{api}") or 0)
         settings = values.get("settings")
         journal = RedisJournal(self, session, world.journal.cap)
+        journal.set_max_bytes(world.journal.max_bytes)
         world.journal = journal
         if settings is not None:
             codec.apply_settings(world, json.loads(settings))

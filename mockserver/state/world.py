@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..clock import Clock
 from ..faults import FaultStore
-from ..journal import DEFAULT_CAP, Journal
+from ..journal import DEFAULT_CAP, DEFAULT_MAX_BYTES, Journal
 from ..ratelimit import Limit, RateLimiter
 
 if TYPE_CHECKING:
@@ -29,12 +29,19 @@ class World:
     :class:`~mockserver.runtime.Runtime`.
     """
 
-    def __init__(self, vendors: Mapping[str, Vendor], journal_cap: int = DEFAULT_CAP, *, stores: bool = True) -> None:
+    def __init__(
+        self,
+        vendors: Mapping[str, Vendor],
+        journal_cap: int = DEFAULT_CAP,
+        journal_max_bytes: int = DEFAULT_MAX_BYTES,
+        *,
+        stores: bool = True,
+    ) -> None:
         """An empty world; ``stores=False`` leaves the stores to be filled in (an engine
         decoding only the ones a request needs)."""
         self.vendors = vendors
         self.clock = Clock()
-        self.journal: Journal = Journal(journal_cap)
+        self.journal: Journal = Journal(journal_cap, journal_max_bytes)
         self.faults = FaultStore()
         self.limiter: RateLimiter = RateLimiter(self.clock)
         self.rate_limits_enabled = True

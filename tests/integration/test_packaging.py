@@ -59,6 +59,12 @@ def _installed(site: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess
 def test_wheel_ships_specs_and_finds_them_when_installed(wheel: tuple[Path, set[str], Path], tmp_path: Path) -> None:
     path, names, site = wheel
     assert {"mockserver/specs/admin.yaml", "mockserver/specs/vcita.yaml"} <= names
+    assert {
+        "mockserver/dashboard/templates/dashboard.html",
+        "mockserver/dashboard/templates/landing.html",
+        "mockserver/dashboard/static/dashboard.js",
+        "mockserver/dashboard/static/dashboard.css",
+    } <= names, "the dashboard ships in the wheel"
     assert any(name.endswith("entry_points.txt") for name in names)
     with zipfile.ZipFile(path) as archive:
         entry_points = next(archive.read(n).decode() for n in names if n.endswith("entry_points.txt"))
@@ -74,6 +80,22 @@ def test_wheel_ships_specs_and_finds_them_when_installed(wheel: tuple[Path, set[
     )
     assert located.returncode == 0, located.stderr
     assert Path(located.stdout.strip()) == site / "mockserver" / "specs"
+    dashboard = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from mockserver.dashboard import pages; print(pages._FILES); print(sorted(pages._static_files()))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        timeout=60,
+    )
+    assert dashboard.returncode == 0, dashboard.stderr
+    where, files = dashboard.stdout.splitlines()
+    assert Path(where) == site / "mockserver" / "dashboard"
+    assert files == "['dashboard.css', 'dashboard.js']"
 
 
 def test_wheel_ships_every_bundled_suite(wheel: tuple[Path, set[str], Path]) -> None:

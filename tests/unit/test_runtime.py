@@ -53,6 +53,7 @@ def test_settings_show_every_switch_and_limit(runtime: Runtime) -> None:
     assert runtime.settings() == {
         "rate_limits": True,
         "journal_cap": 50,
+        "journal_max_bytes": 32 * 1024 * 1024,
         "apis": {
             "tiny": {"shout": False, "rate_limits": {"token": {"limit": 50, "window_seconds": 1.0}}},
             "vcita": {
@@ -89,6 +90,14 @@ def test_a_bad_patch_changes_nothing_at_all(runtime: Runtime, bad: dict[str, Any
         runtime.update_settings(patch)
     assert runtime.settings() == before
     assert runtime.journal.cap == 50
+
+
+@pytest.mark.parametrize("bad", [10, 2**33, "lots", True, 1.5])
+def test_a_bad_journal_byte_cap_changes_nothing(runtime: Runtime, bad: Any) -> None:
+    before = runtime.settings()
+    with pytest.raises(ValueError, match="journal_max_bytes: must be a whole number of bytes"):
+        runtime.update_settings({"journal_cap": 3, "journal_max_bytes": bad})
+    assert runtime.settings() == before
 
 
 def test_an_unknown_api_in_a_patch_changes_nothing(runtime: Runtime) -> None:
@@ -132,6 +141,7 @@ def _dirty(runtime: Runtime) -> None:
         {
             "rate_limits": False,
             "journal_cap": 20,
+            "journal_max_bytes": 100_000,
             "apis": {
                 "tiny": {"shout": True, "rate_limits": {"token": {"limit": 3}}},
                 "vcita": {"error_envelope": "success_false", "rate_limits": {"token": {"limit": 4}}},
@@ -186,7 +196,11 @@ def test_restore_brings_back_every_kind_of_state(runtime: Runtime) -> None:
     runtime.vendor("tiny").store.add_note("after the snapshot")
     runtime.vendor("vcita").provider_states["staff"].apply({})
     runtime.update_settings(
-        {"rate_limits": True, "apis": {"tiny": {"shout": False, "rate_limits": {"token": {"limit": 9}}}}}
+        {
+            "rate_limits": True,
+            "journal_max_bytes": 50_000,
+            "apis": {"tiny": {"shout": False, "rate_limits": {"token": {"limit": 9}}}},
+        }
     )
     runtime.clock.advance(50)
     runtime.journal.record({"api": "tiny", "path": "/tiny/later"})
