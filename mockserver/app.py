@@ -46,6 +46,10 @@ class FakesApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._asgi(scope, receive, send)
 
+    def close_dashboard_streams(self) -> None:
+        """End every open dashboard journal stream (the server is stopping)."""
+        self.dashboard.close_streams()
+
     @property
     def apis(self) -> list[str]:
         """The names (and URL prefixes) of the served fakes."""

@@ -158,6 +158,10 @@ class FakesServer(uvicorn.Server):
             sock.close()
         for connection in list(self.server_state.connections):
             connection.shutdown()  # closes idle connections, ends the others after their response
+        # An open dashboard's journal stream never ends by itself: end it now, not at the deadline.
+        close_streams = getattr(_served_app(self.config.app), "close_dashboard_streams", None)
+        if close_streams is not None:
+            close_streams()
         await asyncio.sleep(0.1)
         deadline = time.monotonic() + (self.config.timeout_graceful_shutdown or 0)
         while self.server_state.tasks and not self.force_exit and time.monotonic() < deadline:
@@ -193,6 +197,13 @@ _STOPPING_HEADERS = [
     (b"content-length", str(len(_STOPPING_BODY)).encode()),
     (b"connection", b"close"),
 ]
+
+
+def _served_app(app: Any) -> Any:
+    """The FakesApp below the layers wrapped around it (the admin guard)."""
+    while not isinstance(app, FakesApp) and hasattr(app, "app"):
+        app = app.app
+    return app
 
 
 class _CancelledRequests(logging.Filter):

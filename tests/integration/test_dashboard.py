@@ -192,3 +192,26 @@ def test_serve_with_the_token_in_the_environment_guards_the_dashboard() -> None:
 
 def test_the_page_escapes_what_it_renders() -> None:
     assert pages._e('<a href="x">') == "&lt;a href=&quot;x&quot;&gt;"
+
+
+def test_an_open_stream_does_not_hold_a_stop_for_its_grace_period() -> None:
+    """A dashboard left open keeps its journal stream going; stopping the server ends it at
+    once instead of waiting out the shutdown grace period (5 s)."""
+    server = ServerThread(build_app()).start()
+    opened = threading.Event()
+
+    def watch() -> None:
+        try:
+            with httpx.stream("GET", f"{server.base_url}/__admin/requests/stream", timeout=30) as answer:
+                for _ in answer.iter_bytes():
+                    opened.set()
+        except httpx.HTTPError:
+            pass
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    assert opened.wait(10)
+    started = time.monotonic()
+    server.stop()
+    assert time.monotonic() - started < 3
+    watcher.join(5)
