@@ -336,7 +336,11 @@ class ControlPlaneTarget(Target):
     def served_apis(self) -> list[str]:
         try:
             return [str(api) for api in self.admin.health()["apis"]]
-        except (AdminError, httpx.HTTPError) as exc:
+        except AdminError as exc:
+            if exc.status == 401:
+                raise SetupError(f"{self.base} refused: {exc.message} (set {TOKEN_ENV} to it)") from None
+            raise SetupError(f"no mockserver answers at {self.base}: {exc}") from None
+        except httpx.HTTPError as exc:
             raise SetupError(f"no mockserver answers at {self.base}: {exc}") from None
 
     def spec(self, api: str) -> dict[str, Any]:
