@@ -183,26 +183,23 @@ def test_a_given_session_is_used_and_kept() -> None:
         created = httpx.post(f"{base}/__admin/sessions", json={"name": "kept"}, timeout=10).json()
         session = created["id"]
         journal_before = default_session_bytes(base)["journal"]
-        code, output = finish(
-            mockserver(
-                "contracts", "contracts/vcita", "-k", "disconnect", "--target", base, "--session", session, "-q"
-            )
-        )
-        assert code == 0, output[-3000:]
-        code, output = finish(
-            mockserver(
-                "fuzz", "--target", base, "--session", session, "--api", "vcita", "--max-examples", "3", "--quiet"
-            )
-        )
-        assert code == 0, output[-3000:]
-        # The session's own URL as the target is that session too.
-        code, output = finish(
-            mockserver("contracts", "contracts/recall", "--target", created["base_url"], "-q", *STEP_FILES_ONLY)
-        )
-        assert code == 0, output[-3000:]
-        assert [entry["id"] for entry in sessions(base)] == [session]
-        journal = httpx.get(f"{created['base_url']}/__admin/requests", timeout=10).json()["data"]
-        assert {entry["path"].split("/")[1] for entry in journal} >= {"vcita", "recall"}
+
+        def session_journal() -> set[str]:
+            """The APIs the session's journal holds requests to (each run resets what it runs on)."""
+            entries = httpx.get(f"{created['base_url']}/__admin/requests", timeout=10).json()["data"]
+            return {entry["path"].split("/")[1] for entry in entries}
+
+        runs = [
+            ("contracts", "contracts/vcita", "-k", "disconnect", "--target", base, "--session", session, "-q"),
+            ("fuzz", "--target", base, "--session", session, "--api", "calcom", "--max-examples", "3", "--quiet"),
+            # The session's own URL as the target is that session too.
+            ("contracts", "contracts/recall", "--target", created["base_url"], "-q", *STEP_FILES_ONLY),
+        ]
+        for args, api in zip(runs, ["vcita", "calcom", "recall"], strict=True):
+            code, output = finish(mockserver(*args))
+            assert code == 0, output[-3000:]
+            assert api in session_journal(), args
+            assert [entry["id"] for entry in sessions(base)] == [session]
         assert default_session_bytes(base)["journal"] == journal_before
 
 
@@ -287,7 +284,116 @@ def test_the_sessions_command_on_an_unreachable_server() -> None:
     url = f"http://127.0.0.1:{free_port()}"
     for args in (["list"], ["create"], ["delete", "x"]):
         code, out, err = cli(*args, "--url", url)
-        assert code == 2, args
+        assert code == 2 and out == "", args
         assert err.startswith(f"mockserver sessions: no mockserver answers at {url}") and "Traceback" not in err
     code, _, err = cli("list", "--url", "ftp://127.0.0.1")
     assert code == 2 and "--url must be an http://" in err
+
+
+# -- the shared_fake fixture -----------------------------------------------------------------------
+SHARED_SUITE = """
+import json
+import pathlib
+
+import httpx
+
+ITEMS = "/business/scheduling/v1/external_calendar_items"
+SEEN = pathlib.Path(__file__).with_name("seen.jsonl")
+
+
+def record(fake):
+    with SEEN.open("a") as out:
+        out.write(json.dumps({"id": fake.session_id, "base": fake.base_url}) + "\\n")
+
+
+def test_disconnect(shared_fake):
+    record(shared_fake)
+    data = shared_fake.admin.apply_state("vcita", "calendar_sync", {"account": "qa@example.com"})
+    response = httpx.put(
+        shared_fake.url("vcita") + ITEMS + "/disconnect",
+        json={"staff_uid": data["staff_uid"], "calendar_sync": {"provider": "google_v3", "account": "qa@example.com"}},
+        headers={"Authorization": "Bearer " + data["tokens"]["staff"]},
+    )
+    assert response.status_code == 200
+    assert [entry["status"] for entry in shared_fake.admin.requests("vcita")] == [200]
+    shared_fake.admin.add_fault("vcita", "disableExternalCalendar", status=503)
+    shared_fake.admin.update_settings({"rate_limits": False})
+
+
+def test_starts_clean(shared_fake):
+    record(shared_fake)
+    assert shared_fake.admin.state("vcita")["vcita"]["calendar_syncs"] == []
+    assert shared_fake.admin.requests() == []
+    assert shared_fake.admin.faults() == []
+    assert shared_fake.admin.settings()["rate_limits"] is True
+    assert shared_fake.url("admin") == shared_fake.base_url + "/__admin"
+    assert httpx.get(shared_fake.url("vcita") + "/ui/").status_code == 200
+"""
+
+
+def _seen(pytester: pytest.Pytester) -> list[dict[str, Any]]:
+    import json
+
+    seen = pytester.path / "seen.jsonl"
+    lines = seen.read_text(encoding="utf-8").splitlines()
+    seen.unlink()
+    return [json.loads(line) for line in lines]
+
+
+def test_shared_fake_opens_a_session_per_test_on_a_served_fake(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [name for name in os.environ if name.startswith("MOCKSERVER_")]:
+        monkeypatch.delenv(name)
+    pytester.makepyfile(test_shared=SHARED_SUITE)
+    with served() as base:
+        seed_default_session(base)
+        before = default_session_bytes(base)
+
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--mockserver-url", base)
+        result.assert_outcomes(passed=2)
+        ids = [entry["id"] for entry in _seen(pytester)]
+        assert len(set(ids)) == 2 and None not in ids
+        assert sessions(base) == []
+        assert default_session_bytes(base) == before
+
+        # The environment variable does the same.
+        monkeypatch.setenv("MOCKSERVER_URL", base)
+        pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)
+        assert all(entry["base"].startswith(f"{base}/s/") for entry in _seen(pytester))
+        assert sessions(base) == []
+        monkeypatch.delenv("MOCKSERVER_URL")
+
+    # Without a URL: the in-process fake, the same suite unchanged.
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)
+    seen = _seen(pytester)
+    assert [entry["id"] for entry in seen] == [None, None]
+    assert seen[0]["base"].startswith("http://127.0.0.1:") and "/s/" not in seen[0]["base"]
+
+
+def test_shared_fake_on_an_unreachable_server_is_a_clear_error(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MOCKSERVER_URL", raising=False)
+    pytester.makepyfile(test_shared="def test_it(shared_fake):\n    pass\n")
+    url = f"http://127.0.0.1:{free_port()}"
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--mockserver-url", url)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"*shared_fake: no mockserver answers at {url}*"])
+    assert "Traceback" not in result.stdout.str()
+
+
+# -- what a run's controller deletes -------------------------------------------------------------
+def test_the_sweep_deletes_only_the_sessions_of_its_run() -> None:
+    from mockserver.harness.targets import builtin_targets, sweep_sessions
+
+    with served() as base:
+        names = ["mockserver contracts abc gw0", "mockserver contracts abc gw1", "mockserver contracts abcd gw0", "x"]
+        ids = [httpx.post(f"{base}/__admin/sessions", json={"name": name}).json()["id"] for name in names]
+        deleted = sweep_sessions(base, builtin_targets(), "mockserver contracts abc ")
+        assert sorted(deleted) == sorted(ids[:2])
+        assert [entry["id"] for entry in sessions(base)] == ids[2:]
+        # A target that is not served, or a session's own URL, sweeps nothing.
+        assert sweep_sessions("fake", builtin_targets(), "") == []
+        assert sweep_sessions(f"{base}/s/{ids[2]}", builtin_targets(), "") == []
+        assert len(sessions(base)) == 2
