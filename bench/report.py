@@ -14,6 +14,8 @@ NOT_AVAILABLE = "n/a (not available)"
 # Row names. The first three are this project's server; PRISM_DEFAULT is the baseline every row's
 # ratio is taken against.
 MEMORY = "mockserver memory, 1 worker"
+MEMORY_SESSION = "mockserver memory, /s/<id>/"
+"""The memory engine again, every request sent through a session's URL (``/s/<id>/<api>/...``)."""
 REDIS = "mockserver Redis, 1 worker"
 REDIS_2 = "mockserver Redis, 2 workers"
 PRISM_DEFAULT = "Prism (default logging)"
@@ -227,6 +229,9 @@ def format_targets(results: Sequence[ScenarioResult], extras: dict[str, Any]) ->
                 f"{ours.rps:,.0f} req/s, p50 {ours.p50_ms:.1f} ms, p99 {ours.p99_ms:.1f} ms, "
                 f"peak RSS {_mib(ours.peak_rss_kib)}"
             )
+        in_session = result.row(MEMORY_SESSION)
+        if in_session is not None:
+            lines.append(_session_line(result, in_session))
         redis_2 = result.row(REDIS_2)
         if redis_2 is not None:
             lines.append(_ratio_target(result, redis_2, default, TARGET_REDIS_2_VS_PRISM_DEFAULT))
@@ -242,6 +247,19 @@ def format_targets(results: Sequence[ScenarioResult], extras: dict[str, Any]) ->
     if isinstance(soak, dict) and soak.get("samples"):
         lines.append(f"  memory under sustained load: {soak['verdict']}")
     return "\n".join(lines)
+
+
+def _session_line(result: ScenarioResult, row: ServerRow) -> str:
+    """A request through ``/s/<id>/`` beside the default session's, measured in the same run."""
+    default = result.row(MEMORY)
+    if row.unavailable is not None or not row.runs or default is None or not default.runs:
+        return f"  {result.title}: through /s/<id>/: n/a"
+    ratio = rps_ratio(row, default)
+    share = "" if ratio is None else f" = {ratio:.0%} of"
+    return (
+        f"  {result.title}: through /s/<id>/ (figures only): {row.rps:,.0f} req/s, p50 {row.p50_ms:.1f} ms, "
+        f"p99 {row.p99_ms:.1f} ms{share} the default session's {default.rps:,.0f} req/s (same run)"
+    )
 
 
 def _row_targets(result: ScenarioResult, row: ServerRow) -> list[str]:

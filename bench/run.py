@@ -8,6 +8,8 @@
 For each scenario it starts, side by side on 127.0.0.1:
 
 - ``mockserver serve`` with the memory engine (one process);
+- the same again, its actors seeded in a session and every request sent through the session's
+  URL (``/s/<id>/<api>/...``): what the session layer costs beside the default session;
 - ``mockserver serve --state redis://...`` (one worker) and ``--workers 2`` on Redis, each with
   its own ``redis-server`` (a free loopback port, a temporary folder, no persistence); a row
   whose options this checkout's ``serve`` does not have prints why, and the run goes on;
@@ -51,6 +53,7 @@ from bench.load import LoadResult, ensure_wrk, lua_script, run_python, run_wrk
 from bench.redis_server import RedisServer, find_redis_server
 from bench.report import (
     MEMORY,
+    MEMORY_SESSION,
     PRISM_DEFAULT,
     PRISM_SILENT,
     REDIS,
@@ -110,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--actors", type=int, default=512, help="independent seeded users per scenario")
     parser.add_argument("--load-generator", choices=["wrk", "python"], default="wrk")
     parser.add_argument("--skip-prism", action="store_true", help="no Prism rows (and so no baseline ratios)")
+    parser.add_argument("--skip-session", action="store_true", help="no row through a session's /s/<id>/ URL")
     parser.add_argument("--skip-redis", action="store_true", help="no Redis-engine rows")
     parser.add_argument("--skip-wiremock", action="store_true", help="no WireMock row")
     parser.add_argument("--skip-extras", action="store_true", help="no start-up, fixture, memory or suite timings")
@@ -173,6 +177,8 @@ def machine_info() -> dict[str, str]:
 def row_names(args: argparse.Namespace) -> list[str]:
     """The rows of every scenario's table, in order."""
     names = [OURS]
+    if not args.skip_session:
+        names.append(MEMORY_SESSION)
     if not args.skip_redis:
         names += [REDIS, REDIS_2]
     if not args.skip_prism:
@@ -205,6 +211,7 @@ def plan_text(args: argparse.Namespace) -> str:
 # Made-up figures per row for --dry-run: req/s, p50, p99, peak RSS MiB, CPU cores.
 _SAMPLE_FIGURES = {
     MEMORY: (2000, 30, 45, 90, 1.0),
+    MEMORY_SESSION: (1950, 31, 46, 90, 1.0),
     REDIS: (1200, 50, 80, 100, 1.4),
     REDIS_2: (1800, 35, 60, 190, 1.9),
     PRISM_DEFAULT: (900, 60, 160, 120, 1.0),
@@ -220,7 +227,7 @@ def sample_report(args: argparse.Namespace) -> str:
         rps, p50, p99, mib, cores = _SAMPLE_FIGURES[name]
         runs = [LoadResult(int(rps * args.duration), args.duration, p50, p99, p99 * 2, 0, 0)] * args.rounds
         measured = args.duration * args.rounds
-        made_up = ServerRow(name, name in (MEMORY, REDIS, REDIS_2), runs, mib * 1024)
+        made_up = ServerRow(name, name in (MEMORY, MEMORY_SESSION, REDIS, REDIS_2), runs, mib * 1024)
         made_up.cpu_s, made_up.measured_s = cores * measured, measured
         if name == REDIS_2:
             made_up.memory_parts = [("mockserver", 30 * 1024), ("python3", 75 * 1024), ("python3", 75 * 1024)]
@@ -320,6 +327,8 @@ class Bench:
         """Every row of the scenario, not started yet (WireMock's server comes once its stubs exist)."""
         args = self.args
         rows = [self._ours(scenario, OURS)]
+        if not args.skip_session:
+            rows.append(self._ours(scenario, MEMORY_SESSION))
         if not args.skip_redis:
             rows += [self._ours(scenario, REDIS), self._ours(scenario, REDIS_2, "--workers", "2")]
         if self.prism is not None:
@@ -342,7 +351,7 @@ class Bench:
         row = ServerRow(name, True)
         redis = None
         extra: list[str] = []
-        if name != OURS:
+        if name not in (OURS, MEMORY_SESSION):
             if self.redis_server is None:
                 row.unavailable = self.redis_missing
                 return Contender(row)
@@ -415,8 +424,16 @@ class Bench:
         if not contender.available:
             return
         assert contender.server is not None
+        server = contender.server
         try:
-            with HttpAdmin(contender.server.base_url) as admin:
+            base_url = server.base_url
+            token = None
+            if contender.name == MEMORY_SESSION:
+                with HttpAdmin(server.base_url) as root:
+                    session = root.create_session(name="bench")
+                base_url, token = f"{server.base_url}/s/{session['id']}", session["token"]
+                server.prefix = f"/s/{session['id']}{server.prefix}"
+            with HttpAdmin(base_url, token=token) as admin:
                 admin.update_settings({"rate_limits": False})
                 contender.cycles = scenario.actors(admin, self.args.actors)
         except (AdminError, httpx.HTTPError) as exc:

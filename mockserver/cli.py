@@ -78,7 +78,8 @@ examples:
   mockserver contracts                                  # the bundled suites against the fakes in process
   mockserver contracts -k disconnect -n 2
   mockserver contracts my-suites/ --targets-file my-suites/targets.yaml
-  mockserver contracts --target http://127.0.0.1:8080  # a running `mockserver serve`
+  mockserver contracts --target http://127.0.0.1:8080  # a running `mockserver serve`, in a session of its own
+  mockserver contracts --target http://127.0.0.1:8080 --session ID   # ... in that existing session
   mockserver contracts --target production --allow-destructive --junitxml out/contracts.xml
 
 exit codes: pytest's (0 all passed, 1 some failed, 2 interrupted, 4 usage error, 5 nothing
@@ -223,8 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the contract suites (step files) under pytest",
         description="Run contract step files under pytest against the fakes, a served URL or real endpoints.",
         **_with_epilog(CONTRACTS_EPILOG),
-        usage="mockserver contracts [PATHS] [--target NAME|URL] [--allow-destructive] [--targets-file PATH] "
-        "[pytest args]",
+        usage="mockserver contracts [PATHS] [--target NAME|URL] [--session ID] [--allow-destructive] "
+        "[--targets-file PATH] [pytest args]",
     )
     contracts.add_argument(
         "paths", nargs="*", metavar="PATHS", help="step files or folders (default: the bundled suites)"
@@ -238,7 +239,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-destructive", action="store_true", help="run steps that change state against real targets too"
     )
     contracts.add_argument("--targets-file", metavar="PATH", help="another targets file")
+    contracts.add_argument(
+        "--session",
+        metavar="ID",
+        help="on a served target, run in this existing session and leave it in place (default: a new "
+        "session per run, or per -n worker, deleted at the end; the default session is never touched)",
+    )
     contracts.set_defaults(handler=None)
+
+    from .sessions_cli import register as register_sessions
+
+    register_sessions(commands)
 
     from .fuzz.cli import register as register_fuzz
 

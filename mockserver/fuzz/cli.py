@@ -11,11 +11,14 @@ if TYPE_CHECKING:
     from ..harness.targets import Target
     from .profiles import Profile
 
+SESSION_NAME = "mockserver fuzz"
+
 EPILOG = """\
 examples:
   mockserver fuzz                                    every fake and the control plane, CI profile
   mockserver fuzz --api vcita --profile deep         one API, the deeper profile
-  mockserver fuzz --target http://127.0.0.1:8080     a running `mockserver serve` (resets each API it fuzzes)
+  mockserver fuzz --target http://127.0.0.1:8080     a running `mockserver serve`, in a session of its own
+  mockserver fuzz --target http://127.0.0.1:8080 --session ID   ... in that existing session
   mockserver fuzz --seed 7 --max-examples 50 --report junit --report-path reports/fuzz.xml
 
 exit codes: 0 every check passed; 1 a check failed or a run errored; 2 bad arguments or unusable target.
@@ -48,6 +51,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         default="fake",
         metavar="NAME|URL",
         help="'fake' (in process, default), a target in the targets file, or the URL of a running mockserver",
+    )
+    parser.add_argument(
+        "--session",
+        metavar="ID",
+        help="on a served target, fuzz in this existing session (its /s/ID URL) and leave it in place "
+        "(default: a new session, deleted at the end, so the server's default session is never touched)",
     )
     parser.add_argument(
         "--targets-file",
@@ -89,6 +98,7 @@ def run_command(args: argparse.Namespace) -> int:
     from .profiles import PROFILES
 
     try:
+        from ..harness.targets import SetupError, UrlTarget
         from . import runner  # noqa: F401 - Schemathesis arrives with the harness extra
         from .endpoints import TargetError, resolve_target
     except ImportError as exc:
@@ -105,6 +115,16 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"mockserver fuzz: {exc}", file=sys.stderr)
         return 2
     try:
+        if isinstance(target, UrlTarget):
+            # Resets, provider states and settings go to a session, never to what others use.
+            try:
+                target.open_session(SESSION_NAME, args.session)
+            except SetupError as exc:
+                print(f"mockserver fuzz: {exc}", file=sys.stderr)
+                return 2
+        elif args.session is not None:
+            print(f"mockserver fuzz: --session is for a served target; {args.target!r} is not one", file=sys.stderr)
+            return 2
         return _run(args, target, profile)
     finally:
         target.close()

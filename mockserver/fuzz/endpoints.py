@@ -6,7 +6,8 @@ The targets are the contract harness' (:mod:`mockserver.harness.targets`, ``cont
 * ``fake`` kind: a fresh in-process app per API (response validation on), called through ASGI,
   so runs cannot disturb each other; prerequisites and tokens come from its control plane.
 * ``url`` kind (or a bare URL): a running ``mockserver serve``, over HTTP; the run resets the API
-  it fuzzes there and switches rate limits off.
+  it fuzzes there and switches rate limits off - in a session of its own when ``mockserver fuzz``
+  opened one (:meth:`~mockserver.harness.targets.UrlTarget.open_session`).
 * ``real`` kind: the vendors' endpoints; tokens and prerequisite ids come from the environment
   variables ``targets.yaml`` names. Operations that change state run only when destructive runs
   are allowed; the control plane's own API is skipped.

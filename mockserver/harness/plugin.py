@@ -8,10 +8,16 @@ and ``contract_run_options`` fixtures, so conftest files can override either.
 
 ``mockserver contracts`` passes ``--bundled-contracts`` (without paths, the suites that ship
 with mockserver run, not the tests of the current folder) and ``--step-files-anywhere``.
+
+Against a served target (``--target URL`` or a ``url`` target) the run works in a session of its
+own on that server - one per pytest-xdist worker - and deletes it at the end, also when failing
+or interrupted; the server's default session is never touched. ``--session ID`` runs in that
+existing session instead and leaves it in place.
 """
 
 from __future__ import annotations
 
+import secrets
 import sys
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -34,6 +40,10 @@ TARGETS_FILE_NAMES = ("targets.yaml", "targets.yml")
 FUZZ_SUMMARY = "fuzz_summary"
 """A test's user property holding its one-line Schemathesis summary, listed per API at the end of the run."""
 _MARKERS = pytest.StashKey[set[str]]()
+_RUN_ID = pytest.StashKey[str]()
+RUN_ID_KEY = "mockserver_contracts_run"
+"""The ``workerinput`` key that hands the controller's run id to pytest-xdist workers."""
+SESSION_NAME = "mockserver contracts"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -66,6 +76,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(as `mockserver contracts` does)",
     )
     group.addoption(
+        "--session",
+        default=None,
+        metavar="ID",
+        help="against a served target, run in this existing session (its /s/ID URL) and leave it in place "
+        "(default: a new session per run, or per xdist worker, deleted at the end)",
+    )
+    group.addoption(
         "--step-files-anywhere",
         action="store_true",
         default=False,
@@ -90,6 +107,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "contract: a contract step file run by the mockserver harness")
     config.addinivalue_line("markers", "destructive: a contract with steps that change state on the target")
     config.stash[_MARKERS] = {"contract", "destructive"}
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and RUN_ID_KEY in workerinput:
+        config.stash[_RUN_ID] = str(workerinput[RUN_ID_KEY])
+    else:
+        config.stash[_RUN_ID] = secrets.token_hex(4)
     target = config.getoption("target", None)
     if target and not target.startswith(("http://", "https://")):
         from .targets import TargetConfigError, load_targets
@@ -112,13 +134,43 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         from .targets import TargetConfigError, load_targets, unreachable_reason
 
         try:
-            problem = unreachable_reason(target, load_targets(targets_file(config)))
+            problem = unreachable_reason(
+                target, load_targets(targets_file(config)), session=config.getoption("session", None)
+            )
         except TargetConfigError:
             return None  # pytest_configure reports it as a usage error
         if problem is not None:
             print(f"mockserver contracts: {problem}", file=sys.stderr)
             return int(pytest.ExitCode.INTERRUPTED)
     return None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: each worker names its session after the controller's run."""
+    node.workerinput[RUN_ID_KEY] = node.config.stash[_RUN_ID]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or config.getoption("session", None) or _only_shows_information(config):
+        return
+    target = config.getoption("target", None)
+    if target:
+        # Workers delete their own sessions; one stopped before it could (Ctrl-C reaches the
+        # controller first) leaves its session to this sweep, found by the run's id in its name.
+        from .targets import TargetConfigError, load_targets, sweep_sessions
+
+        try:
+            sweep_sessions(target, load_targets(targets_file(config)), _session_prefix(config))
+        except TargetConfigError:
+            return
+
+
+def _session_prefix(config: pytest.Config) -> str:
+    """How the names of this run's sessions start: the command, then the run's id."""
+    return f"{SESSION_NAME} {config.stash[_RUN_ID]} "
 
 
 def _run_bundled_suites(config: pytest.Config) -> None:
@@ -272,18 +324,22 @@ class ContractItem(pytest.Function):
 @pytest.fixture(scope="session")
 def contract_target(request: pytest.FixtureRequest) -> Iterator[Target]:
     """The target chosen with ``--target`` (default ``fake``), for the whole session."""
-    from .targets import TargetConfigError, load_targets, make_target
+    from .targets import TargetConfigError, UrlTarget, load_targets, make_target
 
     config = request.config
+    session_id = config.getoption("session", None)
     try:
         targets = load_targets(targets_file(config))
         # An xdist worker's config carries ``workerinput``; the environment variable would also
-        # leak into pytest runs started inside a worker (pytester), which share nothing.
-        shared = hasattr(config, "workerinput")
-        target = make_target(config.getoption("target") or "fake", targets, shared=shared)
+        # leak into pytest runs started inside a worker (pytester), which share nothing. Workers
+        # share a server only in a session given with --session: each otherwise has its own.
+        worker = str(getattr(config, "workerinput", {}).get("workerid", ""))
+        target = make_target(config.getoption("target") or "fake", targets, shared=bool(worker and session_id))
     except TargetConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     try:
+        if isinstance(target, UrlTarget):
+            target.open_session(_session_prefix(config) + (worker or "main"), session_id)
         yield target
     finally:
         target.close()

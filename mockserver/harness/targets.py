@@ -14,11 +14,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import jsonschema
 
 from ..admin import AdminError, HttpAdmin
+from ..admin_guard import TOKEN_ENV
+from ..sessions import SESSION_PREFIX, split_session_path
 from ..specs import CONTROL_PLANE_API, api_prefix
 from .model import Given, StepFile
 from .templating import Scope, UndefinedVariable, render
@@ -333,7 +336,11 @@ class ControlPlaneTarget(Target):
     def served_apis(self) -> list[str]:
         try:
             return [str(api) for api in self.admin.health()["apis"]]
-        except (AdminError, httpx.HTTPError) as exc:
+        except AdminError as exc:
+            if exc.status == 401:
+                raise SetupError(f"{self.base} refused: {exc.message} (set {TOKEN_ENV} to it)") from None
+            raise SetupError(f"no mockserver answers at {self.base}: {exc}") from None
+        except httpx.HTTPError as exc:
             raise SetupError(f"no mockserver answers at {self.base}: {exc}") from None
 
     def spec(self, api: str) -> dict[str, Any]:
@@ -455,7 +462,11 @@ def _default_app() -> FakesApp:
 
 
 class UrlTarget(ControlPlaneTarget):
-    """A ``mockserver serve`` running elsewhere, driven through its ``/__admin`` over HTTP."""
+    """A ``mockserver serve`` running elsewhere, driven through its ``/__admin`` over HTTP.
+
+    Until :meth:`open_session` moves it into a session, requests go to the server's default
+    session (its root URL). A URL that already points below ``/s/<id>`` is that session.
+    """
 
     kind = "url"
 
@@ -468,6 +479,105 @@ class UrlTarget(ControlPlaneTarget):
         shared: bool = False,
     ) -> None:
         super().__init__(name, HttpAdmin(url), url, defaults, auth, shared)
+        self.server_url, self.session_id = _split_session_url(self.base)
+        self._owned_session: str | None = None
+
+    @property
+    def owns_session(self) -> bool:
+        """The session in use was created by :meth:`open_session` and goes with :meth:`close`."""
+        return self._owned_session is not None
+
+    def open_session(self, name: str, session_id: str | None = None) -> str:
+        """Run in a session: ``session_id`` (which must exist), or a new one of this target's own.
+
+        A session created here is deleted by :meth:`close`; the server's default session is never
+        touched. A target whose URL already names a session stays in it. Answers the session id.
+
+        Raises:
+            SetupError: no mockserver answers, it has no such session, or it refused to create one.
+        """
+        if self.session_id is not None and session_id in (None, self.session_id):
+            return self.session_id
+        if session_id is None:
+            with HttpAdmin(self.server_url) as root:
+                try:
+                    created = root.create_session(name=name[:200])
+                except httpx.HTTPError as exc:
+                    raise SetupError(f"no mockserver answers at {self.server_url}: {exc}") from None
+                except AdminError as exc:
+                    raise SetupError(_session_refusal(self.server_url, exc)) from None
+            session_id = str(created["id"])
+            self._owned_session = session_id
+            admin = HttpAdmin(_session_url(self.server_url, session_id), token=str(created["token"]))
+        else:
+            admin = HttpAdmin(_session_url(self.server_url, session_id))
+            try:
+                admin.health()
+            except httpx.HTTPError as exc:
+                admin.close()
+                raise SetupError(f"no mockserver answers at {self.server_url}: {exc}") from None
+            except AdminError as exc:
+                admin.close()
+                raise SetupError(f"session {session_id!r} at {self.server_url}: {exc.message}") from None
+        self._swap_admin(admin)
+        self.session_id = session_id
+        self.base = admin.base_url
+        return session_id
+
+    def _swap_admin(self, admin: HttpAdmin) -> None:
+        close = getattr(self.admin, "close", None)
+        if callable(close):
+            close()
+        self.admin = admin
+
+    def close(self) -> None:
+        """Delete the session this target created (if any), and close its connections."""
+        super().close()
+        owned, self._owned_session = self._owned_session, None
+        if owned is not None:
+            delete_session(self.server_url, owned)
+
+
+def delete_session(server_url: str, session_id: str) -> bool:
+    """Delete a session of the server at ``server_url``; answers False when it was already gone.
+
+    Raises nothing on a server that cannot be reached: the session then expires on its own.
+    """
+    with HttpAdmin(server_url) as root:
+        try:
+            root.delete_session(session_id)
+        except AdminError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        except httpx.HTTPError:
+            return False
+    return True
+
+
+def _split_session_url(url: str) -> tuple[str, str | None]:
+    """``(server URL, session id)`` for ``<server>/s/<id>``, else ``(url, None)``."""
+    parsed = urlsplit(url)
+    found = split_session_path(parsed.path)
+    if found is None or found[1] != "/":
+        return url, None
+    server_path = parsed.path[: parsed.path.rindex(f"{SESSION_PREFIX}{found[0]}")]
+    return urlunsplit(parsed._replace(path=server_path)).rstrip("/"), found[0]
+
+
+def _session_url(server_url: str, session_id: str) -> str:
+    return f"{server_url}{SESSION_PREFIX}{session_id}"
+
+
+def _session_refusal(server_url: str, error: AdminError) -> str:
+    if error.status == 404:
+        return f"the mockserver at {server_url} cannot create sessions (an older version?): {error.message}"
+    if error.status == 401:
+        return (
+            f"the mockserver at {server_url} refused to create a session: {error.message} "
+            f"(set {TOKEN_ENV} to its admin token)"
+        )
+    return f"the mockserver at {server_url} refused to create a session: {error.message}"
 
 
 class RealTarget(Target):
@@ -586,28 +696,61 @@ class RealTarget(Target):
         return tokens
 
 
-def unreachable_reason(spec: str, config: TargetsConfig) -> str | None:
-    """Why the target ``spec`` cannot be used at all, or None: a ``url`` target where no mockserver answers.
+def _is_served(spec: str, config: TargetsConfig) -> bool:
+    if spec.startswith(("http://", "https://")):
+        return True
+    entry = config.targets.get(spec)
+    return entry is not None and entry["kind"] == "url"
 
-    Only targets reached over HTTP through a control plane are asked (one request); fake targets
-    run in this process, and real ones are checked API by API as files need them.
+
+def unreachable_reason(spec: str, config: TargetsConfig, session: str | None = None) -> str | None:
+    """Why the target ``spec`` cannot be used at all, or None.
+
+    Only targets reached over HTTP through a control plane are asked: that a mockserver answers,
+    and that it has the session ``session`` or (without one) can create a session, which is
+    deleted at once. Fake targets run in this process, and real ones are checked API by API as
+    files need them.
 
     Raises:
         TargetConfigError: ``spec`` names no target, or a ``url`` target without a URL.
     """
-    is_url = spec.startswith(("http://", "https://"))
-    if not is_url:
-        entry = config.targets.get(spec)
-        if entry is None or entry["kind"] != "url":
-            return None
+    if not _is_served(spec, config):
+        return None
     target = make_target(spec, config)
     try:
         target.served_apis()
+        if isinstance(target, UrlTarget):
+            target.open_session("mockserver check", session)
     except SetupError as exc:
         return str(exc)
     finally:
         target.close()
     return None
+
+
+def sweep_sessions(spec: str, config: TargetsConfig, prefix: str) -> list[str]:
+    """Delete the sessions whose names start with ``prefix`` on the served target ``spec``.
+
+    What a run's workers could not delete themselves (stopped at once) goes here. Answers the
+    ids deleted; a target that is not served, or cannot be reached, has none.
+    """
+    if not _is_served(spec, config):
+        return []
+    target = make_target(spec, config)
+    if not isinstance(target, UrlTarget) or target.session_id is not None:
+        target.close()
+        return []
+    deleted: list[str] = []
+    try:
+        with HttpAdmin(target.server_url) as root:
+            for entry in root.sessions():
+                if str(entry.get("name") or "").startswith(prefix) and delete_session(target.server_url, entry["id"]):
+                    deleted.append(str(entry["id"]))
+    except (AdminError, httpx.HTTPError):
+        pass
+    finally:
+        target.close()
+    return deleted
 
 
 def make_target(spec: str, config: TargetsConfig, shared: bool = False) -> Target:

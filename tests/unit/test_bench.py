@@ -53,7 +53,8 @@ def test_dry_run_prints_the_plan_and_a_sample_labelled_as_made_up(tmp_path: Path
     lines = stdout.splitlines()
     assert lines[0] == f"scenarios: {', '.join(DEFAULT_SCENARIOS)}"
     assert lines[1] == (
-        f"servers: {run.OURS}; {run.REDIS}; {run.REDIS_2}; {run.PRISM_DEFAULT}; {run.PRISM_SILENT}; {run.WIREMOCK}"
+        f"servers: {run.OURS}; {run.MEMORY_SESSION}; {run.REDIS}; {run.REDIS_2}; {run.PRISM_DEFAULT}; "
+        f"{run.PRISM_SILENT}; {run.WIREMOCK}"
     )
     assert lines[2].startswith(
         "load: wrk, 64 connections, 2 threads, 3 s warm-up (+20 s for Prism and WireMock), 3 x 10 s per server"
@@ -67,12 +68,14 @@ def test_dry_run_prints_the_plan_and_a_sample_labelled_as_made_up(tmp_path: Path
     assert "Targets (read from the numbers above; nothing here is asserted):" in lines
     assert "Other measurements:" in lines
     # Every scenario line of the targets names the sample, not a real scenario: the two ratios of
-    # the memory engine, its figures, Redis with 2 workers against Prism, p99 and errors of each engine.
+    # the memory engine, its figures and those through a session, Redis with 2 workers against Prism,
+    # p99 and errors of each of our rows.
     scenario_targets = [line for line in lines if line.startswith("  SAMPLE (made-up numbers): ")]
-    assert len(scenario_targets) == 10
+    assert len(scenario_targets) == 13
     table = stdout[stdout.index("SAMPLE (made-up numbers)  [") : stdout.index("measured: nothing was run")]
-    for name in (run.OURS, run.REDIS, run.REDIS_2, run.PRISM_DEFAULT, run.PRISM_SILENT, run.WIREMOCK):
+    for name in (run.OURS, run.MEMORY_SESSION, run.REDIS, run.REDIS_2, run.PRISM_DEFAULT, run.PRISM_SILENT):
         assert f"\n{name} " in table
+    assert any(line.startswith("  SAMPLE (made-up numbers): through /s/<id>/ (figures only): ") for line in lines)
     assert "round 1:" not in stdout
     assert not out.exists()
 
@@ -123,7 +126,7 @@ def test_dry_run_installs_starts_and_measures_nothing(
     stdout = capsys.readouterr().out
     assert all(command[:1] == ["free"] for command in started)
     assert not (tmp_path / "r.json").exists()
-    assert f"servers: {run.OURS}; {run.REDIS}; {run.REDIS_2}\n" in stdout
+    assert f"servers: {run.OURS}; {run.MEMORY_SESSION}; {run.REDIS}; {run.REDIS_2}\n" in stdout
     table = stdout[stdout.index("SAMPLE (made-up numbers)") : stdout.index("measured: nothing was run")]
     assert run.OURS in table
     assert "\nPrism" not in table

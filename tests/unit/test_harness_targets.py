@@ -171,3 +171,22 @@ def test_shared_server_skips_only_files_that_change_shared_state(tmp_path: Path)
     assert changes(admin_step("POST", "/faults"))
     assert changes(admin_step("POST", "/clock"))
     assert changes(admin_step("DELETE", "/requests"))
+
+
+@pytest.mark.parametrize(
+    ("url", "server", "session"),
+    [
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080", None),
+        ("http://127.0.0.1:8080/s/3f2a9c0d1b4e5f60", "http://127.0.0.1:8080", "3f2a9c0d1b4e5f60"),
+        ("http://fake.internal/s/abc/", "http://fake.internal", "abc"),
+        ("http://127.0.0.1:8080/s/abc/vcita", "http://127.0.0.1:8080/s/abc/vcita", None),
+    ],
+)
+def test_a_url_target_knows_a_session_url(url: str, server: str, session: str | None) -> None:
+    target = UrlTarget("t", url)
+    assert (target.server_url, target.session_id) == (server, session)
+    assert not target.owns_session
+    # A session the URL names is used as it is: nothing is created, nothing deleted on close.
+    if session is not None:
+        assert target.open_session("unused") == session
+    target.close()
