@@ -38,6 +38,7 @@ class InProcessAdmin:
         self.runtime = runtime
         self._session = session
         self.state_file: StateFile | None = None
+        self._declared: dict[str, dict[str, frozenset[str]]] = {}
 
     def _session_id(self) -> str:
         return self._session if self._session is not None else current_session()
@@ -56,7 +57,6 @@ class InProcessAdmin:
             raise AdminError(404, "unknown_session", f"no session {session!r}") from None
         except EngineUnavailable as exc:
             raise AdminError(503, "state_unavailable", str(exc)) from None
-        self._declared: dict[str, dict[str, frozenset[str]]] = {}
 
     def _vendor(self, api: str) -> Vendor:
         try:

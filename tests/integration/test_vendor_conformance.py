@@ -23,6 +23,7 @@ from mockserver.fuzz.setups import setup_from_spec
 from mockserver.interface import Vendor
 from mockserver.runtime import Runtime
 from mockserver.specs import load_spec, operations, resolve_ref
+from mockserver.state import codec
 
 VENDORS = vendor_classes()
 IDS = [vendor.name for vendor in VENDORS]
@@ -96,6 +97,23 @@ def test_every_provider_state_applies_with_its_defaults(vendor_class: type[Vendo
         answer = admin.apply_state(vendor_class.name, state["state"], {})
         assert isinstance(answer, dict) and answer, state["state"]
     assert admin.state(vendor_class.name)[vendor_class.name], "applying the states left no state behind"
+
+
+@pytest.mark.parametrize("vendor_class", VENDORS, ids=IDS)
+def test_the_store_survives_the_json_an_engine_keeps_it_in(vendor_class: type[Vendor]) -> None:
+    """The Redis engine and the state export keep a store as JSON: every state's store must come
+    back the same (a dataclass of plain fields; what it derives rebuilt in ``restored()``)."""
+    runtime = Runtime([vendor_class])
+    admin = InProcessAdmin(runtime)
+    for state in admin.provider_states(vendor_class.name):
+        admin.apply_state(vendor_class.name, state["state"], {})
+    exported = admin.export_state()
+    admin.reset()
+    admin.import_state(exported)
+    assert admin.export_state() == exported
+    vendor = runtime.vendors[vendor_class.name]
+    again = codec.decode_store(vendor, codec.encode_store(vendor, vendor.store))
+    assert again.dump() == vendor.store.dump()
 
 
 def _reachable(vendor_class: type[Vendor], spec: dict[str, Any], kind: str) -> bool:

@@ -51,10 +51,10 @@ def test_every_serve_option_has_its_variable() -> None:
 
 def test_an_option_added_later_gets_its_variable_for_free(monkeypatch: pytest.MonkeyPatch) -> None:
     parser = build_parser()
-    serve_parser(parser).add_argument("--max-sessions", type=int, default=100)
-    monkeypatch.setenv("MOCKSERVER_MAX_SESSIONS", "7")
-    assert parser.parse_args(["serve"]).max_sessions == 7
-    assert parser.parse_args(["serve", "--max-sessions", "9"]).max_sessions == 9
+    serve_parser(parser).add_argument("--later-option", type=int, default=100)
+    monkeypatch.setenv("MOCKSERVER_LATER_OPTION", "7")
+    assert parser.parse_args(["serve"]).later_option == 7
+    assert parser.parse_args(["serve", "--later-option", "9"]).later_option == 9
 
 
 def test_values_are_converted_as_the_options_are(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mockserver import issued
@@ -19,17 +18,18 @@ class Note:
     pinned: bool = False
 
 
+@dataclass
 class NotesStore:
     """Notes by id and tokens with their expiry (None: never)."""
 
-    def __init__(self) -> None:
-        self.notes: dict[str, Note] = {}
-        self.tokens: dict[str, float | None] = {}
-        self._ids = itertools.count(1)
+    notes: dict[str, Note] = field(default_factory=dict)
+    tokens: dict[str, float | None] = field(default_factory=dict)
+    next_id: int = 1
 
     def add_note(self, text: str) -> Note:
         """A new note."""
-        note = Note(f"n{next(self._ids)}", text)
+        note = Note(f"n{self.next_id}", text)
+        self.next_id += 1
         self.notes[note.id] = note
         return note
 
@@ -38,6 +38,11 @@ class NotesStore:
         token = issued.register(f"tiny_{secrets.token_hex(8)}")
         self.tokens[token] = expires_at
         return token
+
+    def restored(self) -> None:
+        """Re-register the issued tokens after decoding (so every worker masks them)."""
+        for token in self.tokens:
+            issued.register(token)
 
     def dump(self) -> dict[str, Any]:
         """The state as JSON-ready data (tokens by prefix only)."""
