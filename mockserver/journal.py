@@ -9,7 +9,7 @@ from typing import Any
 
 from .clock import iso
 from .issued import mask_data
-from .journal_query import entry_size, mask_credential_headers, readable
+from .journal_query import entry_size, mask_credential_headers, materialized, readable
 
 DEFAULT_CAP = 1000
 """The most entries kept."""
@@ -113,9 +113,12 @@ class Journal:
         return len(self._entries)
 
     def snapshot(self) -> tuple[list[dict[str, Any]], int, int]:
-        """Everything it holds (entries, cap, next id), for :meth:`restore`."""
+        """Everything it holds (entries as plain data, cap, next id), for :meth:`restore`."""
         with self._lock:
-            return copy.deepcopy(list(self._entries)), self.cap, self._next_id
+            entries = [materialized(e) for e in self._entries]
+        for entry in entries:
+            entry.pop(_SIZE, None)
+        return copy.deepcopy(entries), self.cap, self._next_id
 
     def restore(self, snapshot: tuple[list[dict[str, Any]], int, int]) -> None:
         """Put back what :meth:`snapshot` took."""

@@ -72,6 +72,8 @@ def readable(entry: Mapping[str, Any]) -> dict[str, Any]:
     shown = dict(entry)
     for side in ("request", "response"):
         part = shown.get(side)
+        if isinstance(part, RawPart):
+            part = part.shown()
         if isinstance(part, Mapping):
             shown[side] = {**part, "headers": headers_dict(part.get("headers") or "")}
     return shown
@@ -85,7 +87,9 @@ def entry_size(entry: Mapping[str, Any]) -> int:
     size = ENTRY_OVERHEAD + len(entry.get("path") or "") + len(entry.get("query") or "")
     for side in ("request", "response"):
         part = entry.get(side)
-        if part:
+        if isinstance(part, RawPart):
+            size += part.size()
+        elif part:
             headers = part.get("headers") or ""
             size += len(part.get("body") or "")
             if isinstance(headers, str):
@@ -316,8 +320,32 @@ class BodyTap:
         if not more:
             self.done = True
 
-    def part(self, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
-        """The entry's ``request`` or ``response``: headers, the body as kept, its size, whether cut."""
+    def part(self, headers: list[tuple[bytes, bytes]]) -> RawPart:
+        """The entry's ``request`` or ``response`` as received (text is made when it is read)."""
+        return RawPart(headers, self.chunks, self.total)
+
+
+class RawPart:
+    """One side of an exchange as recorded: the headers and the kept chunks as they passed.
+
+    Decoding them costs more than the rest of recording and most entries are never read, so the
+    text form (:meth:`shown`) is made when an entry is read, exported or sent to another process
+    (:func:`materialized`).
+    """
+
+    __slots__ = ("chunks", "headers", "total")
+
+    def __init__(self, headers: list[tuple[bytes, bytes]], chunks: list[bytes], total: int) -> None:
+        self.headers = headers
+        self.chunks = chunks
+        self.total = total
+
+    def size(self) -> int:
+        """What :func:`entry_size` counts for it: the kept body and the header text."""
+        return min(self.total, BODY_CAP) + sum(len(name) + len(value) + 3 for name, value in self.headers)
+
+    def shown(self) -> dict[str, Any]:
+        """Headers (one ``name: value`` string), the body as kept, its size, whether cut."""
         total, chunks = self.total, self.chunks
         if total == 0:
             text, truncated = None, False
@@ -325,5 +353,15 @@ class BodyTap:
             text, truncated = chunks[0].decode("utf-8", "replace"), False
         else:
             text, truncated = body_part(chunks, total)
-        shown = b"\n".join(map(_NAME_VALUE, headers)).decode("latin-1")
+        shown = b"\n".join(map(_NAME_VALUE, self.headers)).decode("latin-1")
         return {"headers": shown, "body": text, "body_bytes": total, "truncated": truncated}
+
+
+def materialized(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """``entry`` as plain JSON-ready data (its recorded parts turned into text)."""
+    plain = dict(entry)
+    for side in ("request", "response"):
+        part = plain.get(side)
+        if isinstance(part, RawPart):
+            plain[side] = part.shown()
+    return plain

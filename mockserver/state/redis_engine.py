@@ -35,7 +35,7 @@ from redis.exceptions import RedisError
 
 from ..issued import mask_data
 from ..journal import Journal, _readable
-from ..journal_query import mask_credential_headers
+from ..journal_query import mask_credential_headers, materialized
 from ..ratelimit import Limit, RateLimiter
 from . import codec
 from .engine import (
@@ -129,7 +129,7 @@ class RedisJournal(Journal):
         self._max_bytes = max_bytes
 
     def record(self, entry: dict[str, Any]) -> None:
-        self.pending.append((None, entry))
+        self.pending.append((None, materialized(entry)))
 
     def _stored(self) -> list[dict[str, Any]]:
         """Every stored entry, oldest first (a blocking read: control-plane calls only)."""
