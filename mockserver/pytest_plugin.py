@@ -83,8 +83,11 @@ def make_fake_server(request: pytest.FixtureRequest) -> Iterator[ServerThread]:
 
 @pytest.fixture
 def fake_server(make_fake_server: ServerThread) -> ServerThread:
-    """The session's server, reset (state, journal, faults, settings, clock) for this test."""
-    make_fake_server.app.admin.reset()
+    """The session's server, reset (state, journal, faults, settings, clock; no sessions) for this test."""
+    admin = make_fake_server.app.admin
+    admin.reset()
+    for session in admin.sessions():
+        admin.delete_session(session["id"])
     return make_fake_server
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -35,7 +34,7 @@ class MemoryEngine(Engine):
 
     def _now(self) -> float:
         # Idle time counts on the root's fake clock, so moving that clock expires sessions too.
-        return time.time() + self.home_world().clock.offset
+        return self.home_world().clock.now()
 
     def world(self, session: str, *, touch: bool = True) -> World:
         """``session``'s live world; raises :class:`UnknownSession` (an expired one is freed)."""

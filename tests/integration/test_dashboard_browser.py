@@ -165,13 +165,13 @@ def test_the_sessions_panel_shows_only_when_the_server_has_sessions(
     page = browser_page
     open_dashboard(page, fake_server)
     page.wait_for_selector("#clock-now:not(:empty)")
-    assert page.locator("#sessions-section").is_hidden(), "GET /__admin/sessions answers 404 here"
-    page.route(
-        "**/__admin/sessions",
-        lambda route: route.fulfill(status=200, json={"data": [{"id": "s-one", "idle_seconds": 3}]}),
-    )
+    assert page.locator("#sessions-section").is_hidden(), "no session exists yet"
+    created = fake_server.app.admin.create_session("shard 1")
     page.click("#refresh-state")
-    page.wait_for_selector("#sessions-section:not([hidden]) td:has-text('s-one')")
+    page.wait_for_selector(f"#sessions-section:not([hidden]) td:has-text('{created['id']}')")
+    fake_server.app.admin.delete_session(created["id"])
+    page.click("#refresh-state")
+    page.wait_for_selector("#sessions-section", state="hidden")
 
 
 def test_with_an_admin_token_the_page_asks_for_it_and_sends_it(browser_page: Page) -> None:

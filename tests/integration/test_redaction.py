@@ -122,15 +122,24 @@ def test_no_issued_secret_appears_in_the_journal_state_or_logs(pytester: pytest.
         calcom_consent_flow(server, user["tokens"]["api_key"])
         api_key_journal = json.dumps(admin.requests(api="calcom"), ensure_ascii=False)
 
-        result = pytester.runpytest(*[str(path) for path in STEP_FILES], "--target", server.base_url, "-q")
+        # The suites run in a session of their own; this one keeps its whole journal too.
+        session = admin.create_session("redaction")["id"]
+        app.runtime.engine.world(session).journal = KeepingJournal(100_000)
+        result = pytester.runpytest(
+            *[str(path) for path in STEP_FILES], "--target", server.base_url, "--session", session, "-q"
+        )
         outcomes = result.parseoutcomes()
         assert outcomes.get("passed", 0) + outcomes.get("skipped", 0) == len(STEP_FILES), outcomes
 
         new = [secret for secret in issued.REGISTRY if secret not in before]
         # A server-side log line carrying secrets, as a traceback would: the log channel is checked too.
         logging.getLogger("uvicorn.error").error("request failed for %s", new[-5:])
+        root_journal = httpx.get(f"{server.base_url}/__admin/requests", params={"limit": 100_000}).json()["data"]
+        session_journal = httpx.get(
+            f"{server.base_url}/s/{session}/__admin/requests", params={"limit": 100_000}
+        ).json()["data"]
         channels = {
-            "journal": httpx.get(f"{server.base_url}/__admin/requests", params={"limit": 100_000}).text,
+            "journal": json.dumps({"data": root_journal + session_journal}, ensure_ascii=False),
             "state": httpx.get(f"{server.base_url}/__admin/state").text,
             "logs": logs.getvalue(),
         }

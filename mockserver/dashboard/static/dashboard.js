@@ -349,7 +349,8 @@ async function refreshClock() {
 }
 
 async function refreshSessions() {
-  // Sessions exist on servers that have them: the panel shows when the endpoint answers.
+  // The panel shows while sessions exist (GET /__admin/sessions lists them; 404 on a server
+  // without sessions).
   const response = await fetch("sessions", { headers: headers() });
   const section = $("sessions-section");
   if (response.status !== 200) {
@@ -360,8 +361,11 @@ async function refreshSessions() {
   const sessions = Array.isArray(payload) ? payload : payload.data || [];
   const rows = sessions.map((session) => (isRecord(session) ? session : { id: session }));
   const table = $("sessions");
-  if (rows.length) table.replaceChildren(...recordsTable(rows.map((value) => ({ value }))).childNodes);
-  else table.replaceChildren(el("caption", "no sessions", "muted"));
+  if (!rows.length) {
+    section.hidden = true;
+    return;
+  }
+  table.replaceChildren(...recordsTable(rows.map((value) => ({ value }))).childNodes);
   section.hidden = false;
 }
 
