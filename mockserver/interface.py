@@ -18,8 +18,7 @@ from typing import Any, ClassVar, TypeVar
 from .clock import Clock
 from .errors import Problem, VendorError
 from .ratelimit import Limit
-from .state.world import World
-from .state.world import current_world as _current_world
+from .state.world import CURRENT_WORLD, World
 
 
 @dataclass
@@ -147,7 +146,7 @@ class Vendor(ABC):
             self.home.clock = clock
 
     def _world(self) -> World:
-        world = _current_world()
+        world = CURRENT_WORLD.get()
         if world is None or world.vendors.get(self.name) is not self:
             return self.home
         return world

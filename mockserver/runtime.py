@@ -19,7 +19,7 @@ from .specs import Routes, UnknownApi, load_spec, operation_ids
 from .state.codec import store_from_data
 from .state.engine import Engine
 from .state.memory import MemoryEngine
-from .state.world import DEFAULT_SESSION, World, current_session, current_world
+from .state.world import CURRENT_WORLD, DEFAULT_SESSION, World, current_session
 
 _LIMIT_SCHEMA = {
     "type": "object",
@@ -84,7 +84,7 @@ class Runtime:
         self.baseline: dict[str, Any] | None = None
         self.engine: Engine = engine if engine is not None else MemoryEngine()
         self.engine.attach(self)
-        home = self.engine.home_world()
+        home = self._home = self.engine.home_world()
         for vendor in self.vendors.values():
             vendor.deployment_secret = self.engine.deployment_secret
             vendor.home = home
@@ -102,10 +102,10 @@ class Runtime:
     @property
     def world(self) -> World:
         """The world of the current request or control-plane call, else the default session's."""
-        world = current_world()
+        world = CURRENT_WORLD.get()
         if world is not None and world.vendors is self.vendors:
             return world
-        return self.engine.home_world()
+        return self._home
 
     @property
     def clock(self) -> Clock:

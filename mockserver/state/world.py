@@ -65,6 +65,9 @@ class World:
 
 
 _CURRENT: ContextVar[World | None] = ContextVar("mockserver_world", default=None)
+CURRENT_WORLD = _CURRENT
+"""The context variable :func:`using` sets (read directly on the request path, where the
+function call of :func:`current_world` shows)."""
 
 
 def current_world() -> World | None:
