@@ -35,7 +35,7 @@ from redis.exceptions import RedisError
 
 from ..issued import mask_data
 from ..journal import Journal, _readable
-from ..journal_query import mask_credential_headers, materialized
+from ..journal_query import entry_size, mask_credential_headers, materialized
 from ..ratelimit import Limit, RateLimiter
 from . import codec
 from .engine import (
@@ -124,9 +124,7 @@ class RedisJournal(Journal):
         self._cap = cap
 
     def set_max_bytes(self, max_bytes: int) -> None:
-        # Kept as a setting; the stream is capped by entries (Redis' MAXLEN), each entry's
-        # bodies by the 64 KiB body cap.
-        self._max_bytes = max_bytes
+        self._max_bytes = max_bytes  # the commit script trims the stream to it
 
     def record(self, entry: dict[str, Any]) -> None:
         self.pending.append((None, materialized(entry)))
@@ -395,12 +393,13 @@ class RedisEngine(Engine):
         for name, value in writes.items():
             args += [name, value]
         args.append(journal.cap)
+        args.append(journal.max_bytes)
         args.append(len(journal.ops))
         for op, arg in journal.ops:
             args += [op, arg]
         args.append(len(journal.pending))
         for given_id, entry in journal.pending:
-            args += [entry["api"], "" if given_id is None else given_id, codec.dumps(entry)]
+            args += [entry["api"], "" if given_id is None else given_id, codec.dumps(entry), entry_size(entry)]
         return args
 
     # -- vendor requests (event loop) ---------------------------------------------------------------

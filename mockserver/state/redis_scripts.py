@@ -36,8 +36,10 @@ return redis.call('HMGET', KEYS[1], unpack(fields))
 COMMIT = """
 -- KEYS[1] world hash, KEYS[2] journal stream, KEYS[3] session info (the world hash again for
 -- the default session).
--- ARGV: n_checks, (field, version)*, n_writes, (field, value)*, journal_cap,
---       n_journal_ops, (op, arg)*, n_entries, (api, id or '', json)*
+-- ARGV: n_checks, (field, version)*, n_writes, (field, value)*, journal_cap, journal_max_bytes,
+--       n_journal_ops, (op, arg)*, n_entries, (api, id or '', json, size)*
+-- The journal holds at most journal_cap entries and journal_max_bytes of their sizes (the
+-- newest entry is always kept); ``jbytes`` in the world hash is the sum of the sizes held.
 -- Answers 0 when a record read changed since (nothing written), -1 when the session is gone,
 -- else 1.
 local w, j = KEYS[1], KEYS[2]
@@ -61,16 +63,23 @@ for _ = 1, n do
   i = i + 2
 end
 local cap = tonumber(ARGV[i]); i = i + 1
+local max_bytes = tonumber(ARGV[i]); i = i + 1
+-- a stream entry's fields: api, <api>, id, <id>, e, <json>, s, <size>
+local function size_of(fields)
+  return tonumber(fields[8] or '0')
+end
 n = tonumber(ARGV[i]); i = i + 1
 for _ = 1, n do
   local op, arg = ARGV[i], ARGV[i + 1]
   if op == 'clear' then
     redis.call('DEL', j)
+    redis.call('HSET', w, 'jbytes', 0)
   elseif op == 'clear_api' then
     local entries = redis.call('XRANGE', j, '-', '+')
     for _, entry in ipairs(entries) do
       if entry[2][2] == arg then
         redis.call('XDEL', j, entry[1])
+        redis.call('HINCRBY', w, 'jbytes', -size_of(entry[2]))
       end
     end
   elseif op == 'next_id' then
@@ -84,12 +93,20 @@ for _ = 1, n do
   if id == '' then
     id = redis.call('HINCRBY', w, 'jnext', 1)
   end
-  redis.call('XADD', j, 'MAXLEN', cap, '*', 'api', ARGV[i], 'id', id, 'e', ARGV[i + 2])
-  i = i + 3
+  redis.call('XADD', j, '*', 'api', ARGV[i], 'id', id, 'e', ARGV[i + 2], 's', ARGV[i + 3])
+  redis.call('HINCRBY', w, 'jbytes', tonumber(ARGV[i + 3]))
+  i = i + 4
 end
-if cap >= 0 then
-  redis.call('XTRIM', j, 'MAXLEN', cap)
+-- drop the oldest entries past either cap
+local held = redis.call('XLEN', j)
+local bytes = tonumber(redis.call('HGET', w, 'jbytes') or '0')
+while held > 0 and (held > cap or (bytes > max_bytes and held > 1)) do
+  local oldest = redis.call('XRANGE', j, '-', '+', 'COUNT', 1)[1]
+  redis.call('XDEL', j, oldest[1])
+  bytes = bytes - size_of(oldest[2])
+  held = held - 1
 end
+redis.call('HSET', w, 'jbytes', bytes)
 if named then
   local ttl = redis.call('PTTL', KEYS[3])
   if ttl > 0 then
