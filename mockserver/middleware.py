@@ -117,18 +117,23 @@ class FakesMiddleware:
                     await self._serve(None, scope, receive, send)
                 return
             body = _Recorded(receive)
-            for attempt in range(MAX_ATTEMPTS):
-                if attempt:
-                    await asyncio.sleep(backoff(attempt))
-                loaded = await engine.load(session, vendor.name)
-                held: list[Message] = []
-                fresh_scope = {**scope, "extensions": {}}
-                with using(loaded.world), in_session(session):
-                    await self._serve(vendor, fresh_scope, body.replay(), _holder(held))
-                if await engine.commit(loaded):
-                    for message in held:
-                        await send(message)
-                    return
+            async with engine.local_lock(session, vendor.name):
+                for attempt in range(MAX_ATTEMPTS):
+                    if attempt:
+                        await asyncio.sleep(backoff(attempt))
+                    loaded = await engine.load(session, vendor.name)
+                    held: list[Message] = []
+                    fresh_scope = {**scope, "extensions": {}}
+                    with using(loaded.world), in_session(session):
+                        await self._serve(vendor, fresh_scope, body.replay(), _holder(held))
+                    if await engine.commit(loaded):
+                        break
+                else:
+                    held = []
+            if held:
+                for message in held:
+                    await send(message)
+                return
             problem = Problem(503, UNAVAILABLE, "the fake's state kept changing under this request; try again")
         except UnknownSession:
             await self._answer_unknown_session(vendor, scope, send, session)

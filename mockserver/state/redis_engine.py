@@ -23,6 +23,7 @@ import secrets
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -66,6 +67,8 @@ def backoff(attempt: int) -> float:
 
 DEFAULT_NAMESPACE = "mockserver"
 _SMALL_FIELDS = ("settings", "clock", "faults")
+_KEPT_STORES = 256
+"""Decoded stores a process keeps (see :meth:`RedisEngine.load`): one per fake and session in use."""
 
 
 def split_namespace(url: str) -> tuple[str, str]:
@@ -103,6 +106,8 @@ class Loaded:
     apis: list[str]
     versions: dict[str, str]
     baseline: dict[str, bytes] = field(default_factory=dict)
+    written: dict[str, bytes] = field(default_factory=dict)
+    cache_key: tuple[int, str, str] | None = None
 
 
 class RedisJournal(Journal):
@@ -249,6 +254,10 @@ class RedisEngine(Engine):
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[Any, dict[str, Any]]] = (
             weakref.WeakKeyDictionary()
         )
+        self._stores: OrderedDict[tuple[int, str, str], tuple[str, Any, bytes]] = OrderedDict()
+        self._locks: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock]
+        ] = weakref.WeakKeyDictionary()
         self._down = False
         self._down_lock = threading.Lock()
         try:
@@ -325,14 +334,19 @@ class RedisEngine(Engine):
         return self._home
 
     # -- building a world from records ------------------------------------------------------------
-    def _build(self, session: str, apis: Iterable[str], values: dict[str, bytes | None]) -> Loaded:
+    def _build(
+        self, session: str, apis: Iterable[str], values: dict[str, bytes | None], kept: dict[str, Any] | None = None
+    ) -> Loaded:
         assert self.runtime is not None
         vendors = self.runtime.vendors
         world = World(vendors, stores=False)
         apis = list(apis)
         generations: dict[str, int] = {}
         for api in apis:
-            world.stores[api] = codec.decode_store(vendors[api], values.get(f"store:{api}"))
+            if kept is not None and api in kept:
+                world.stores[api] = kept[api]
+            else:
+                world.stores[api] = codec.decode_store(vendors[api], values.get(f"store:{api}"))
             generations[api] = int(values.get(f"rle:{api}") or 0)
         settings = values.get("settings")
         journal = RedisJournal(self, session, world.journal.cap)
@@ -352,19 +366,25 @@ class RedisEngine(Engine):
             for name in [*(f"store:{api}" for api in apis), *_SMALL_FIELDS, *(f"rle:{api}" for api in apis)]
         }
         loaded = Loaded(session, world, apis, versions)
-        loaded.baseline = self._records(loaded)
+        loaded.baseline = self._records(loaded, stores=False)
         for api in apis:
-            if values.get(f"store:{api}") is None:
-                # A store made here for the first time is written with this transaction, so
-                # every process goes on with the same one (a new store draws random keys).
-                loaded.baseline[f"store:{api}"] = b""
+            # A store is compared with what Redis held (encoding is deterministic, so a store
+            # decoded and encoded again gives the same bytes). A store made here for the first
+            # time is written with this transaction, so every process goes on with the same one
+            # (a new store draws random keys).
+            loaded.baseline[f"store:{api}"] = values.get(f"store:{api}") or b""
         return loaded
 
-    def _records(self, loaded: Loaded) -> dict[str, bytes]:
-        """Every record of ``loaded``'s world as it would be written."""
+    def _records(self, loaded: Loaded, *, stores: bool = True) -> dict[str, bytes]:
+        """Every record of ``loaded``'s world as it would be written (the stores left out when
+        ``stores`` is false)."""
         world = loaded.world
         vendors = world.vendors
-        records = {f"store:{api}": codec.encode_store(vendors[api], world.stores[api]) for api in loaded.apis}
+        records = (
+            {f"store:{api}": codec.encode_store(vendors[api], world.stores[api]) for api in loaded.apis}
+            if stores
+            else {}
+        )
         records["settings"] = codec.dumps(codec.settings_data(world))
         records["clock"] = repr(world.clock.offset).encode()
         records["faults"] = codec.dumps(codec.faults_data(world))
@@ -378,6 +398,7 @@ class RedisEngine(Engine):
         """The commit script's arguments, or None when the transaction changed nothing at all."""
         now = self._records(loaded)
         writes = {name: value for name, value in now.items() if loaded.baseline.get(name) != value}
+        loaded.written = writes
         journal = loaded.world.journal
         assert isinstance(journal, RedisJournal)
         if not writes and not journal.pending and not journal.ops:
@@ -404,10 +425,21 @@ class RedisEngine(Engine):
 
     # -- vendor requests (event loop) ---------------------------------------------------------------
     async def load(self, session: str, api: str) -> Loaded:
-        """The world for one request on ``api``; raises :class:`UnknownSession`, :class:`EngineUnavailable`."""
-        fields = [f"store:{api}", f"v:store:{api}", f"rle:{api}", f"v:rle:{api}"]
+        """The world for one request on ``api``; raises :class:`UnknownSession`, :class:`EngineUnavailable`.
+
+        The store is the costly part (decoding grows with what it holds), so this process keeps
+        the one it last committed or read, with its version: while Redis still has that
+        version, the store is neither fetched nor decoded again. Requests on one fake of one
+        session take turns in a process (:meth:`local_lock`), so the kept store is never used
+        by two at once; one whose commit fails is dropped.
+        """
+        cache_key = (id(asyncio.get_running_loop()), session, api)
+        cached = self._stores.pop(cache_key, None)
+        fields = [f"v:store:{api}", f"rle:{api}", f"v:rle:{api}"]
         for name in _SMALL_FIELDS:
             fields += [name, f"v:{name}"]
+        if cached is None:
+            fields.append(f"store:{api}")
         client, scripts = self.async_client()
         w, j, info = self.keys(session)
         named = session != DEFAULT_SESSION
@@ -417,17 +449,33 @@ class RedisEngine(Engine):
                 args=["1" if named else "0", int(time.time() * 1000), *fields],
                 client=client,
             )
+            if values is None:
+                raise UnknownSession(session)
+            found = dict(zip(fields, values, strict=True))
+            version = (found[f"v:store:{api}"] or b"0").decode()
+            reuse = cached is not None and cached[0] == version
+            if cached is not None and not reuse:
+                # Changed by another process: read it (and its version) again. A writer whose
+                # other records moved meanwhile fails its commit's check and runs again.
+                raw, again = await client.hmget(w, [f"store:{api}", f"v:store:{api}"])
+                found[f"store:{api}"], found[f"v:store:{api}"] = raw, again
         except (RedisError, OSError) as exc:
             raise self.unavailable(exc) from None
         self._up()
-        if values is None:
-            raise UnknownSession(session)
-        return self._build(session, [api], dict(zip(fields, values, strict=True)))
+        if reuse:
+            assert cached is not None
+            found[f"store:{api}"] = cached[2]
+            loaded = self._build(session, [api], found, kept={api: cached[1]})
+        else:
+            loaded = self._build(session, [api], found)
+        loaded.cache_key = cache_key
+        return loaded
 
     async def commit(self, loaded: Loaded) -> bool:
         """Write what the request changed; False when it lost a race (run it again)."""
         args = self._commit_args(loaded)
         if args is None:
+            self._keep(loaded)
             return True
         client, scripts = self.async_client()
         try:
@@ -436,11 +484,42 @@ class RedisEngine(Engine):
             raise self.unavailable(exc) from None
         if int(done) < 0:
             raise UnknownSession(loaded.session)
+        if done:
+            self._keep(loaded)
         return bool(done)
+
+    def _keep(self, loaded: Loaded) -> None:
+        """Remember the request's store as committed, for the next request in this process."""
+        if loaded.cache_key is None:
+            return
+        api = loaded.apis[0]
+        name = f"store:{api}"
+        version = int(loaded.versions.get(name, "0"))
+        if name in loaded.written:
+            self._stores[loaded.cache_key] = (str(version + 1), loaded.world.stores[api], loaded.written[name])
+        elif loaded.baseline.get(name):
+            self._stores[loaded.cache_key] = (str(version), loaded.world.stores[api], loaded.baseline[name])
+        while len(self._stores) > _KEPT_STORES:
+            self._stores.popitem(last=False)
 
     def _commit_keys(self, session: str) -> list[str]:
         w, j, info = self.keys(session)
         return [w, j, info if session != DEFAULT_SESSION else w]
+
+    def local_lock(self, session: str, api: str) -> asyncio.Lock:
+        """This process' lock on one fake of one session, for the running event loop.
+
+        Requests in one worker take turns on a fake's store instead of racing for it: without
+        it, N concurrent writers in a worker all read one version and N - 1 of them lose and run
+        again, again and again. Only writers in different processes still meet in the commit.
+        """
+        locks = self._locks.get(asyncio.get_running_loop())
+        if locks is None:
+            locks = self._locks[asyncio.get_running_loop()] = weakref.WeakValueDictionary()
+        lock = locks.get((session, api))
+        if lock is None:
+            lock = locks[(session, api)] = asyncio.Lock()
+        return lock
 
     async def session_exists(self, session: str) -> bool:
         """Whether ``session`` is live (the default always is)."""
