@@ -89,14 +89,18 @@ class Journal:
         Issued secrets in them (a token in a path, a query, a header or a body) are masked as
         they are read, and credential headers are cut short.
         """
-        with self._lock:
-            items = list(self._entries)
+        items = self._stored()
         items.reverse()
         if api is not None:
             items = [e for e in items if e["api"] == api]
         if limit is not None:
             items = items[:limit]
         return [mask_credential_headers(mask_data(_readable(e))) for e in items]
+
+    def _stored(self) -> list[dict[str, Any]]:
+        """Every entry held, oldest first (where another store keeps them, it reads them here)."""
+        with self._lock:
+            return list(self._entries)
 
     def clear(self, api: str | None = None) -> int:
         """Forget entries (all, or one API's); answers how many were dropped."""

@@ -34,9 +34,8 @@ import redis
 import redis.asyncio
 from redis.exceptions import RedisError
 
-from ..issued import mask_data
-from ..journal import Journal, _readable
-from ..journal_query import entry_size, mask_credential_headers, materialized
+from ..journal import Journal
+from ..journal_query import entry_size, materialized
 from ..ratelimit import Limit, RateLimiter
 from . import codec
 from .engine import (
@@ -138,15 +137,6 @@ class RedisJournal(Journal):
         """Every stored entry, oldest first (a blocking read: control-plane calls only)."""
         rows = self._engine.sync_call(lambda r: r.xrange(self._engine.keys(self._session)[1], "-", "+"))
         return [_entry(fields) for _, fields in rows]
-
-    def entries(self, api: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        items = self._stored()
-        items.reverse()
-        if api is not None:
-            items = [e for e in items if e["api"] == api]
-        if limit is not None:
-            items = items[:limit]
-        return [mask_credential_headers(mask_data(_readable(e))) for e in items]
 
     def clear(self, api: str | None = None) -> int:
         items = self._stored()
