@@ -117,20 +117,21 @@ class FakesMiddleware:
                     await self._serve(None, scope, receive, send)
                 return
             body = _Recorded(receive)
+            held: list[Message] = []
+            committed = False
             async with engine.local_lock(session, vendor.name):
                 for attempt in range(MAX_ATTEMPTS):
                     if attempt:
                         await asyncio.sleep(backoff(attempt))
                     loaded = await engine.load(session, vendor.name)
-                    held: list[Message] = []
+                    held = []
                     fresh_scope = {**scope, "extensions": {}}
                     with using(loaded.world), in_session(session):
                         await self._serve(vendor, fresh_scope, body.replay(), _holder(held))
-                    if await engine.commit(loaded):
+                    committed = await engine.commit(loaded)
+                    if committed:
                         break
-                else:
-                    held = []
-            if held:
+            if committed:
                 for message in held:
                     await send(message)
                 return
