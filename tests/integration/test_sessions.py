@@ -209,3 +209,29 @@ def test_a_session_token_opens_its_own_session_only(engine: str, request: pytest
         assert http.get("/__admin/faults", headers=own).status_code == 401
         assert http.get("/__admin/sessions", headers=own).status_code == 401
         running.app.runtime.engine.close()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b'{"name": ', "application/json"),  # malformed JSON
+        (b'{"name": 5}', "application/json"),  # wrong type
+        (b'{"ttl_seconds": "an hour"}', "application/json"),
+        (b'{"ttl_seconds": 0}', "application/json"),  # below the minimum
+        (b'{"ttl_seconds": 1e400}', "application/json"),  # not a finite number
+        (b'{"colour": "blue"}', "application/json"),  # unknown field
+        (b'["ci"]', "application/json"),  # not an object
+    ],
+)
+def test_a_bad_create_is_400_and_creates_nothing(http: httpx.Client, body: bytes, content_type: str) -> None:
+    answer = http.post("/__admin/sessions", content=body, headers={"Content-Type": content_type})
+    assert answer.status_code == 400, answer.text
+    assert set(answer.json()) == {"error"} and answer.json()["error"]["code"]
+    assert http.get("/__admin/sessions").json()["data"] == []
+
+
+def test_an_unknown_session_id_is_404_on_get_and_delete(http: httpx.Client) -> None:
+    for method in ("GET", "DELETE"):
+        answer = http.request(method, "/__admin/sessions/no-such-session")
+        assert answer.status_code == 404
+        assert answer.json() == {"error": {"code": "unknown_session", "message": "no session 'no-such-session'"}}

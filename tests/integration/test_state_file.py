@@ -145,3 +145,17 @@ def test_a_reset_returns_to_the_seed(tmp_path: Path) -> None:
         assert httpx.put(f"{base}{ITEMS}/disconnect", json=body, headers=headers).status_code == 200
     finally:
         served.stop(process)
+
+
+@pytest.mark.parametrize("body", [b'{"format": ', b'{"format": 5}', b'"mockserver-state/1"', b""])
+def test_a_malformed_import_is_400_and_changes_nothing(fake_server: object, body: bytes) -> None:
+    base = fake_server.base_url  # type: ignore[attr-defined]
+    httpx.post(f"{base}/__admin/states", json={"api": "vcita", "state": "calendar_sync"})
+    before = httpx.get(f"{base}/__admin/state", params={"format": "export"}).json()
+    answer = httpx.put(f"{base}/__admin/state", content=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400, answer.text
+    assert set(answer.json()) == {"error"}
+    after = httpx.get(f"{base}/__admin/state", params={"format": "export"}).json()
+    before.pop("journal")  # the refused request itself is journaled
+    after.pop("journal")
+    assert after == before
