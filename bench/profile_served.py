@@ -3,6 +3,7 @@
     pip install py-spy        # not a project dependency
     .venv/bin/python bench/profile_served.py                         # every default scenario
     .venv/bin/python bench/profile_served.py vcita-disconnect --seconds 20
+    .venv/bin/python bench/profile_served.py vcita-disconnect --redis   # on a redis-server of its own
 
 Starts ``mockserver serve`` on 127.0.0.1 (rate limits off), seeds one scenario's actors, warms
 up, then records the server with py-spy while wrk drives it, and prints the serving thread's
@@ -26,6 +27,7 @@ if __package__ in (None, ""):
     sys.path.append(str(Path(__file__).resolve().parent.parent))
 
 from bench.load import ensure_wrk, lua_script, run_wrk
+from bench.redis_server import RedisServer, find_redis_server
 from bench.scenarios import DEFAULT_SCENARIOS, SCENARIOS
 from bench.servers import Server, free_port, mockserver_command
 
@@ -47,6 +49,7 @@ LAYERS: list[tuple[str, str]] = [
         r"ConnexionRequest|connexion/lifecycle|starlette/datastructures|starlette/requests",
     ),
     ("operation fast path", r"OperationFastPath|mockserver/fastpath"),
+    ("state engine: Redis round trips, records", r"mockserver/state/|redis/"),
     ("mockserver middleware: journal, headers, body cap", r"FakesMiddleware|mockserver/journal|mockserver/middleware"),
     (
         "outer middleware (Connexion, Starlette, uvicorn)",
@@ -83,13 +86,14 @@ def layer_shares(folded: str) -> tuple[int, list[tuple[str, float]]]:
     return total, [(label, n / total) for label, n in counts.most_common()] if total else []
 
 
-def profile(key: str, seconds: float, work: Path, py_spy: str, wrk: str) -> Path:
-    """Record one scenario; answers the folded stacks' path."""
+def profile(key: str, seconds: float, work: Path, py_spy: str, wrk: str, state: str | None = None) -> Path:
+    """Record one scenario (on the ``--state`` given, if any); answers the folded stacks' path."""
     from mockserver.admin import HttpAdmin
 
     scenario = SCENARIOS[key]
     port = free_port()
-    server = Server("mockserver serve", mockserver_command(port), port, f"/{scenario.api}", work / "served.log")
+    extra = ["--state", state] if state else []
+    server = Server("mockserver serve", mockserver_command(port, *extra), port, f"/{scenario.api}", work / "served.log")
     out = work / f"served-{key}.folded"
     server.start()
     try:
@@ -120,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("scenarios", nargs="*", metavar="SCENARIO", help=f"default: {' '.join(DEFAULT_SCENARIOS)}")
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds recorded per scenario")
     parser.add_argument("--out", type=Path, default=Path("bench-results"), help="where the stacks are written")
+    parser.add_argument("--redis", action="store_true", help="serve on a redis-server started for the run")
     args = parser.parse_args(argv)
     unknown = [key for key in args.scenarios if key not in SCENARIOS]
     if unknown:
@@ -128,12 +133,23 @@ def main(argv: list[str] | None = None) -> int:
     if not Path(py_spy).exists():
         parser.error("py-spy is not installed (pip install py-spy)")
     wrk = ensure_wrk(print)
-    for key in args.scenarios or DEFAULT_SCENARIOS:
-        folded = profile(key, args.seconds, args.out, py_spy, wrk)
-        total, shares = layer_shares(folded.read_text(encoding="utf-8"))
-        print(f"\n{SCENARIOS[key].title}: {total} samples of the serving thread ({folded})")
-        for label, share in shares:
-            print(f"  {share * 100:5.1f}%  {label}")
+    redis_server = None
+    if args.redis:
+        executable = find_redis_server()
+        if executable is None:
+            parser.error("redis-server is not installed (apt-get install redis-server)")
+        redis_server = RedisServer(executable).start()
+    try:
+        for key in args.scenarios or DEFAULT_SCENARIOS:
+            state = redis_server.url if redis_server is not None else None
+            folded = profile(key, args.seconds, args.out, py_spy, wrk, state)
+            total, shares = layer_shares(folded.read_text(encoding="utf-8"))
+            print(f"\n{SCENARIOS[key].title}: {total} samples of the serving thread ({folded})")
+            for label, share in shares:
+                print(f"  {share * 100:5.1f}%  {label}")
+    finally:
+        if redis_server is not None:
+            redis_server.stop()
     return 0
 
 
