@@ -119,18 +119,25 @@ class FakesMiddleware:
             body = _Recorded(receive)
             held: list[Message] = []
             committed = False
-            async with engine.local_lock(session, vendor.name):
-                for attempt in range(MAX_ATTEMPTS):
-                    if attempt:
-                        await asyncio.sleep(backoff(attempt))
-                    loaded = await engine.load(session, vendor.name)
+            for attempt in range(MAX_ATTEMPTS):
+                if attempt:
+                    await asyncio.sleep(backoff(attempt))
+                # Requests on one fake take turns to run in this process, each on the one
+                # before's changes; their commits go out in the same order, one at a time.
+                async with engine.local_lock(session, vendor.name):
+                    kept = await engine.prepare(session, vendor.name)
                     held = []
                     fresh_scope = {**scope, "extensions": {}}
-                    with using(loaded.world), in_session(session):
-                        await self._serve(vendor, fresh_scope, body.replay(), _holder(held))
-                    committed = await engine.commit(loaded)
-                    if committed:
-                        break
+                    try:
+                        with using(kept.world), in_session(session):
+                            await self._serve(vendor, fresh_scope, body.replay(), _holder(held))
+                        staged = engine.stage(kept)
+                    except BaseException:
+                        engine.discard(kept)  # it may hold the request's changes
+                        raise
+                committed = await engine.finish(staged)
+                if committed:
+                    break
             if committed:
                 for message in held:
                     await send(message)

@@ -31,6 +31,7 @@ from .errors import AdminError, Problem, VendorError
 from .interface import Vendor
 from .runtime import Runtime
 from .specs import ADMIN_PREFIX, Routes
+from .state.engine import EngineUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,9 @@ def to_problem(exc: Exception, path: str, allowed: list[str]) -> Problem:
         return Problem(exc.status_code, errors.INVALID_PARAMETER, str(exc.detail))
     if isinstance(exc, UnicodeDecodeError):
         return Problem(400, errors.MALFORMED_BODY, "the body is not valid UTF-8", "body", "invalid")
+    if isinstance(exc, EngineUnavailable):
+        # Redis lost while a request ran (a rate-limit count): an incident the engine logs once.
+        return Problem(503, errors.UNAVAILABLE, str(exc), headers={"Retry-After": "1"})
     log.error("unhandled error serving %s", path, exc_info=exc)
     return Problem(500, errors.INTERNAL, f"internal error in the fake: {type(exc).__name__}")
 

@@ -1,11 +1,14 @@
 """The Redis engine: every session's world in Redis, shared by every worker and host.
 
-A request reads the records it needs in one round trip (a Lua script that also counts the
-session as used), runs against a world built from them, and commits what it changed with one
-generic Lua script that first checks the versions of everything it read; when another process
-committed first, nothing is written and the request runs again on fresh data (at most
-:data:`MAX_ATTEMPTS` times). Rate-limit counters are separate keys counted atomically on the
-spot; the journal is a capped stream appended by the commit.
+A store is kept as records, one per entry (:mod:`mockserver.state.records`). Each process keeps
+the fakes it serves decoded, as it last saw them; a request runs against that copy with its
+reads tracked and then commits with one generic Lua script, which checks that nothing it read
+changed since the copy was current, writes the records it changed and its journal entry, and
+answers the records other processes changed meanwhile. When something read did change, nothing
+is written: the copy is read again and the request runs again (at most :data:`MAX_ATTEMPTS`
+times). So a request costs one round trip, and requests on different entries never wait for each
+other. Rate-limit counters are separate keys counted atomically on the spot; the journal is a
+capped stream appended by the commit.
 
 Vendor requests use redis-py's asyncio client (they run on the event loop); control-plane
 calls, which Connexion runs in its thread pool, and the pytest fixtures use the blocking one.
@@ -25,7 +28,7 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -37,7 +40,7 @@ from redis.exceptions import RedisError
 from ..journal import Journal
 from ..journal_query import entry_size, materialized
 from ..ratelimit import Limit, RateLimiter
-from . import codec
+from . import codec, records
 from .engine import (
     DEFAULT_MAX_SESSIONS,
     DEFAULT_SESSION_TTL,
@@ -48,7 +51,7 @@ from .engine import (
     TooManySessions,
     UnknownSession,
 )
-from .redis_scripts import COMMIT, HIT, LOAD
+from .redis_scripts import COMMIT, HIT, READ
 from .world import DEFAULT_SESSION, World
 
 log = logging.getLogger("mockserver.state")
@@ -67,7 +70,7 @@ def backoff(attempt: int) -> float:
 DEFAULT_NAMESPACE = "mockserver"
 _SMALL_FIELDS = ("settings", "clock", "faults")
 _KEPT_STORES = 256
-"""Decoded stores a process keeps (see :meth:`RedisEngine.load`): one per fake and session in use."""
+"""Fakes a process keeps decoded (see :meth:`RedisEngine.prepare`): one per fake and session in use."""
 
 
 def split_namespace(url: str) -> tuple[str, str]:
@@ -97,16 +100,44 @@ def redacted_url(url: str) -> str:
 
 
 @dataclass
-class Loaded:
-    """A world built from Redis for one transaction, and what it was built from."""
+class Kept:
+    """One fake of one session as this process last saw it in Redis (see :meth:`RedisEngine.prepare`)."""
 
     session: str
+    api: str
+    epoch: str
+    """The world's epoch: a Redis that lost its data has another (or none)."""
+    seq: int
+    """The session's sequence number this copy is current at."""
     world: World
-    apis: list[str]
+    tracker: records.Tracker
+    records: dict[str, bytes]
+    """The store's records as committed (what a request's changes are found against)."""
+    small: dict[str, bytes]
     versions: dict[str, str]
-    baseline: dict[str, bytes] = field(default_factory=dict)
-    written: dict[str, bytes] = field(default_factory=dict)
-    cache_key: tuple[int, str, str] | None = None
+    fresh: bool
+    """The fake has no records in Redis yet: its first commit writes them all."""
+    started: int = 0
+    """``seq`` when the request running now started (what its reads are checked against)."""
+    tail: asyncio.Future[list[int] | None] | None = None
+    """The outcome of the last staged commit: the sequence numbers of this process' commits since
+    (None: it failed)."""
+
+
+@dataclass
+class Staged:
+    """One request's changes and reads, waiting for its commit (:meth:`RedisEngine.finish`)."""
+
+    kept: Kept
+    since: int
+    fresh: bool
+    changed: dict[str, bytes | None]
+    small_writes: dict[str, bytes]
+    entries: list[str]
+    fields: list[str]
+    journal: list[Any]
+    previous: asyncio.Future[list[int] | None] | None
+    done: asyncio.Future[list[int] | None]
 
 
 class RedisJournal(Journal):
@@ -244,7 +275,7 @@ class RedisEngine(Engine):
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[Any, dict[str, Any]]] = (
             weakref.WeakKeyDictionary()
         )
-        self._stores: OrderedDict[tuple[int, str, str], tuple[str, Any, bytes]] = OrderedDict()
+        self._kept: OrderedDict[tuple[int, str, str], Kept] = OrderedDict()
         self._locks: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock]
         ] = weakref.WeakKeyDictionary()
@@ -324,88 +355,50 @@ class RedisEngine(Engine):
         return self._home
 
     # -- building a world from records ------------------------------------------------------------
-    def _build(
-        self, session: str, apis: Iterable[str], values: dict[str, bytes | None], kept: dict[str, Any] | None = None
-    ) -> Loaded:
+    @staticmethod
+    def _small_names(apis: Iterable[str]) -> list[str]:
+        """The small records of a world serving ``apis`` (each also has a version ``v:<name>``)."""
+        return [*_SMALL_FIELDS, *(f"rle:{api}" for api in apis)]
+
+    def _world(self, session: str, apis: list[str], small: dict[str, bytes | None], stores: dict[str, Any]) -> World:
+        """A world of ``stores`` with the small records ``small`` (missing ones at their defaults)."""
         assert self.runtime is not None
-        vendors = self.runtime.vendors
-        world = World(vendors, stores=False)
-        apis = list(apis)
-        generations: dict[str, int] = {}
-        for api in apis:
-            if kept is not None and api in kept:
-                world.stores[api] = kept[api]
-            else:
-                world.stores[api] = codec.decode_store(vendors[api], values.get(f"store:{api}"))
-            generations[api] = int(values.get(f"rle:{api}") or 0)
-        settings = values.get("settings")
+        world = World(self.runtime.vendors, stores=False)
+        world.stores.update(stores)
         journal = RedisJournal(self, session, world.journal.cap)
         journal.set_max_bytes(world.journal.max_bytes)
         world.journal = journal
-        if settings is not None:
+        settings = small.get("settings")
+        if settings:
             codec.apply_settings(world, json.loads(settings))
-        clock = values.get("clock")
-        if clock is not None:
+        clock = small.get("clock")
+        if clock:
             world.clock.set_offset(float(clock))
-        faults = values.get("faults")
-        if faults is not None:
+        faults = small.get("faults")
+        if faults:
             codec.apply_faults(world, json.loads(faults))
+        generations = {api: int(small.get(f"rle:{api}") or 0) for api in apis}
         world.limiter = RedisLimiter(self, session, world, generations)
-        versions = {
-            name: (values.get(f"v:{name}") or b"0").decode()
-            for name in [*(f"store:{api}" for api in apis), *_SMALL_FIELDS, *(f"rle:{api}" for api in apis)]
-        }
-        loaded = Loaded(session, world, apis, versions)
-        loaded.baseline = self._records(loaded, stores=False)
-        for api in apis:
-            # A store is compared with what Redis held (encoding is deterministic, so a store
-            # decoded and encoded again gives the same bytes). A store made here for the first
-            # time is written with this transaction, so every process goes on with the same one
-            # (a new store draws random keys).
-            loaded.baseline[f"store:{api}"] = values.get(f"store:{api}") or b""
-        return loaded
+        return world
 
-    def _records(self, loaded: Loaded, *, stores: bool = True) -> dict[str, bytes]:
-        """Every record of ``loaded``'s world as it would be written (the stores left out when
-        ``stores`` is false)."""
-        world = loaded.world
-        vendors = world.vendors
-        records = (
-            {f"store:{api}": codec.encode_store(vendors[api], world.stores[api]) for api in loaded.apis}
-            if stores
-            else {}
-        )
-        records["settings"] = codec.dumps(codec.settings_data(world))
-        records["clock"] = repr(world.clock.offset).encode()
-        records["faults"] = codec.dumps(codec.faults_data(world))
+    @staticmethod
+    def _small_records(world: World, apis: Iterable[str]) -> dict[str, bytes]:
+        """The small records of ``world`` as they would be written."""
+        found = {
+            "settings": codec.dumps(codec.settings_data(world)),
+            "clock": repr(world.clock.offset).encode(),
+            "faults": codec.dumps(codec.faults_data(world)),
+        }
         limiter = world.limiter
         assert isinstance(limiter, RedisLimiter)
-        for api in loaded.apis:
-            records[f"rle:{api}"] = str(limiter.generations.get(api, 0)).encode()
-        return records
+        for api in apis:
+            found[f"rle:{api}"] = str(limiter.generations.get(api, 0)).encode()
+        return found
 
-    def _commit_args(self, loaded: Loaded) -> list[Any] | None:
-        """The commit script's arguments, or None when the transaction changed nothing at all."""
-        now = self._records(loaded)
-        writes = {name: value for name, value in now.items() if loaded.baseline.get(name) != value}
-        loaded.written = writes
-        journal = loaded.world.journal
+    @staticmethod
+    def _journal_args(journal: Journal) -> list[Any]:
         assert isinstance(journal, RedisJournal)
-        if not writes and not journal.pending and not journal.ops:
-            return None
-        args: list[Any] = []
-        # A transaction that writes nothing reads from one consistent snapshot (HMGET is
-        # atomic): only a writing one must prove that what it read is still current.
-        checks = loaded.versions if writes else {}
-        args.append(len(checks))
-        for name, version in checks.items():
-            args += [name, version]
-        args.append(len(writes))
-        for name, value in writes.items():
-            args += [name, value]
-        args.append(journal.cap)
-        args.append(journal.max_bytes)
-        args.append(len(journal.ops))
+        args: list[Any] = [journal.cap, journal.max_bytes, len(journal.ops)]
         for op, arg in journal.ops:
             args += [op, arg]
         args.append(len(journal.pending))
@@ -413,88 +406,196 @@ class RedisEngine(Engine):
             args += [entry["api"], "" if given_id is None else given_id, codec.dumps(entry), entry_size(entry)]
         return args
 
-    # -- vendor requests (event loop) ---------------------------------------------------------------
-    async def load(self, session: str, api: str) -> Loaded:
-        """The world for one request on ``api``; raises :class:`UnknownSession`, :class:`EngineUnavailable`.
+    @staticmethod
+    def _entry_writes(changed: dict[str, bytes | None]) -> list[Any]:
+        args: list[Any] = [len(changed)]
+        for name, value in changed.items():
+            api, field = name[len(records.ENTRY) :].split(":", 2)[:2]
+            args += [name, records.field_name(api, field), b"" if value is None else value]
+        return args
 
-        The store is the costly part (decoding grows with what it holds), so this process keeps
-        the one it last committed or read, with its version: while Redis still has that
-        version, the store is neither fetched nor decoded again. Requests on one fake of one
-        session take turns in a process (:meth:`local_lock`), so the kept store is never used
-        by two at once; one whose commit fails is dropped.
+    def _session_keys(self, session: str) -> list[str]:
+        """The keys every script gets: world hash, journal, session info (the world hash for the
+        default session), change index."""
+        w, j, info = self.keys(session)
+        return [w, j, info if session != DEFAULT_SESSION else w, f"{self.tag(session)}:c"]
+
+    # -- vendor requests (event loop) ---------------------------------------------------------------
+    async def prepare(self, session: str, api: str) -> Kept:
+        """``api``'s fake in ``session`` for one request, reads tracked from here on; raises
+        :class:`UnknownSession`, :class:`EngineUnavailable`.
+
+        This process keeps each fake as it last saw it in Redis (:class:`Kept`), so a request
+        usually needs no read before it runs: its commit checks that what it read is still
+        current and brings back what other processes changed meanwhile. Requests on one fake of
+        one session take turns in a process (:meth:`local_lock`), so a kept fake is never used by
+        two at once. The first request (and one after a lost race) reads the fake's records.
         """
         cache_key = (id(asyncio.get_running_loop()), session, api)
-        cached = self._stores.pop(cache_key, None)
-        fields = [f"v:store:{api}", f"rle:{api}", f"v:rle:{api}"]
-        for name in _SMALL_FIELDS:
-            fields += [name, f"v:{name}"]
-        if cached is None:
-            fields.append(f"store:{api}")
+        kept = self._kept.get(cache_key)
+        if kept is None:
+            kept = await self._read(session, api)
+            self._kept[cache_key] = kept
+            while len(self._kept) > _KEPT_STORES:
+                self._kept.popitem(last=False)
+        else:
+            self._kept.move_to_end(cache_key)
+        journal = kept.world.journal
+        assert isinstance(journal, RedisJournal)
+        journal.pending, journal.ops = [], []
+        kept.started = kept.seq
+        kept.tracker.start()
+        return kept
+
+    async def _read(self, session: str, api: str) -> Kept:
+        """Every record of ``api``'s fake in ``session``, decoded."""
+        assert self.runtime is not None
+        small_names = self._small_names([api])
+        names = [*small_names, *(f"v:{name}" for name in small_names), f"aseq:{api}"]
         client, scripts = self.async_client()
-        w, j, info = self.keys(session)
-        named = session != DEFAULT_SESSION
+        named = "1" if session != DEFAULT_SESSION else "0"
         try:
-            values = await scripts["load"](
-                keys=[w, j, info if named else w],
-                args=["1" if named else "0", int(time.time() * 1000), *fields],
-                client=client,
+            reply = await scripts["read"](
+                keys=self._session_keys(session), args=[named, secrets.token_hex(8), "", api, *names], client=client
             )
-            if values is None:
-                raise UnknownSession(session)
-            found = dict(zip(fields, values, strict=True))
-            version = (found[f"v:store:{api}"] or b"0").decode()
-            reuse = cached is not None and cached[0] == version
-            if cached is not None and not reuse:
-                # Changed by another process: read it (and its version) again. A writer whose
-                # other records moved meanwhile fails its commit's check and runs again.
-                raw, again = await client.hmget(w, [f"store:{api}", f"v:store:{api}"])
-                found[f"store:{api}"], found[f"v:store:{api}"] = raw, again
         except (RedisError, OSError) as exc:
             raise self.unavailable(exc) from None
         self._up()
-        if reuse:
-            assert cached is not None
-            found[f"store:{api}"] = cached[2]
-            loaded = self._build(session, [api], found, kept={api: cached[1]})
+        if reply is None:
+            raise UnknownSession(session)
+        epoch, seq, values, pairs = reply
+        found = {name: (value or None) for name, value in zip(names, values, strict=True)}
+        held = {pairs[i].decode(): pairs[i + 1] for i in range(0, len(pairs), 2)}
+        tracker = records.Tracker()
+        store = records.assemble(self.runtime.vendors[api], held, tracker)
+        world = self._world(session, [api], found, {api: store})
+        return Kept(
+            session=session,
+            api=api,
+            epoch=epoch.decode(),
+            seq=int(seq),
+            world=world,
+            tracker=tracker,
+            records=held,
+            small={name: found[name] or b"" for name in small_names},
+            versions={name: (found[f"v:{name}"] or b"0").decode() for name in small_names},
+            fresh=not found[f"aseq:{api}"],
+        )
+
+    def discard(self, kept: Kept) -> None:
+        """Forget this process' copy of a fake (after a failed request: it may hold its changes)."""
+        cache_key = (id(asyncio.get_running_loop()), kept.session, kept.api)
+        if self._kept.get(cache_key) is kept:
+            del self._kept[cache_key]
+
+    def _read_checks(self, staged: Staged) -> tuple[list[str], list[str]]:
+        """What a request's commit must find unchanged since it started: records read one by
+        one, fields read whole (the small records' versions are checked too, always)."""
+        return staged.entries, staged.fields
+
+    def stage(self, kept: Kept) -> Staged:
+        """What the request that just ran on ``kept`` changed and read, ready to commit.
+
+        Called before the next request on ``kept`` runs: the changes are taken into the copy
+        at once (the next request builds on them), and its commit follows this one's
+        (:meth:`finish`); when this one fails, so does every later one, and the copy is read again.
+        """
+        kept.tracker.stop()
+        api = kept.api
+        world = kept.world
+        store = world.stores[api]
+        fresh = kept.fresh
+        if fresh:
+            now = records.split(api, store)
+            changed: dict[str, bytes | None] = {n: v for n, v in now.items() if kept.records.get(n) != v}
+            entries: list[str] = []
+            fields: list[str] = []
         else:
-            loaded = self._build(session, [api], found)
-        loaded.cache_key = cache_key
-        return loaded
+            changed = records.touched(api, store, kept.tracker, kept.records)
+            entries, fields = records.read_names(api, kept.tracker)
+            entries += records.whole_names(api, store)
+        small = self._small_records(world, [api])
+        small_writes = {name: value for name, value in small.items() if kept.small.get(name) != value}
+        for record, encoded in changed.items():
+            if encoded is None:
+                kept.records.pop(record, None)
+            else:
+                kept.records[record] = encoded
+        kept.small.update(small_writes)
+        kept.fresh = False
+        previous, kept.tail = kept.tail, asyncio.get_running_loop().create_future()
+        return Staged(
+            kept, kept.started, fresh, changed, small_writes, entries, fields,
+            self._journal_args(world.journal), previous, kept.tail,
+        )  # fmt: skip
 
-    async def commit(self, loaded: Loaded) -> bool:
-        """Write what the request changed; False when it lost a race (run it again)."""
-        args = self._commit_args(loaded)
-        if args is None:
-            self._keep(loaded)
-            return True
-        client, scripts = self.async_client()
+    async def finish(self, staged: Staged) -> bool:
+        """Commit a staged request after the one before it; False when something it read changed
+        meanwhile (or the one before failed): run it again. Raises :class:`UnknownSession`,
+        :class:`EngineUnavailable`."""
+        kept = staged.kept
+        done = staged.done
         try:
-            done = await scripts["commit"](keys=self._commit_keys(loaded.session), args=args, client=client)
-        except (RedisError, OSError) as exc:
-            raise self.unavailable(exc) from None
-        if int(done) < 0:
-            raise UnknownSession(loaded.session)
-        if done:
-            self._keep(loaded)
-        return bool(done)
+            own: list[int] = []
+            if staged.previous is not None:
+                before = await staged.previous
+                if before is None:
+                    return False
+                own = [seq for seq in before if seq > staged.since]
+            entries, fields = self._read_checks(staged)
+            plain = {"epoch": kept.epoch, **{f"v:{name}": version for name, version in kept.versions.items()}}
+            if staged.fresh:
+                plain[f"aseq:{kept.api}"] = "0"
+            args: list[Any] = ["1", int(time.time() * 1000), staged.since, kept.seq, kept.api, len(own), *own]
+            args.append(len(plain))
+            for checked, expected in plain.items():
+                args += [checked, expected]
+            args += [len(entries), *entries, len(fields), *fields, len(staged.small_writes)]
+            for written, value in staged.small_writes.items():
+                args += [written, value]
+            args += self._entry_writes(staged.changed)
+            args += staged.journal
+            client, scripts = self.async_client()
+            try:
+                reply = await scripts["commit"](keys=self._session_keys(kept.session), args=args, client=client)
+            except (RedisError, OSError) as exc:
+                self.discard(kept)
+                raise self.unavailable(exc) from None
+            self._up()
+            if reply[0] == -1:
+                self.discard(kept)
+                raise UnknownSession(kept.session)
+            if reply[0] == 0:
+                self.discard(kept)
+                return False
+            _, seq, pairs = reply
+            for small_name in staged.small_writes:
+                kept.versions[small_name] = str(int(kept.versions[small_name]) + 1)
+            kept.seq = int(seq)
+            if pairs:
+                self._arrived(kept, pairs)
+            done.set_result([*own, int(seq)] if staged.changed else own)
+            return True
+        finally:
+            if not done.done():
+                done.set_result(None)
 
-    def _keep(self, loaded: Loaded) -> None:
-        """Remember the request's store as committed, for the next request in this process."""
-        if loaded.cache_key is None:
-            return
-        api = loaded.apis[0]
-        name = f"store:{api}"
-        version = int(loaded.versions.get(name, "0"))
-        if name in loaded.written:
-            self._stores[loaded.cache_key] = (str(version + 1), loaded.world.stores[api], loaded.written[name])
-        elif loaded.baseline.get(name):
-            self._stores[loaded.cache_key] = (str(version), loaded.world.stores[api], loaded.baseline[name])
-        while len(self._stores) > _KEPT_STORES:
-            self._stores.popitem(last=False)
-
-    def _commit_keys(self, session: str) -> list[str]:
-        w, j, info = self.keys(session)
-        return [w, j, info if session != DEFAULT_SESSION else w]
+    def _arrived(self, kept: Kept, pairs: list[bytes]) -> None:
+        """Records other processes changed (name, value; b'' when removed) into the kept fake."""
+        assert self.runtime is not None
+        vendor = self.runtime.vendors[kept.api]
+        store = kept.world.stores[kept.api]
+        arrived = []
+        for i in range(0, len(pairs), 2):
+            name, value = pairs[i].decode(), pairs[i + 1] or None
+            if value is None:
+                kept.records.pop(name, None)
+            else:
+                kept.records[name] = value
+            entry = records.put(vendor, store, name, value)
+            if entry is not None:
+                arrived.append(entry)
+        records.refreshed(vendor, store, arrived)
 
     def local_lock(self, session: str, api: str) -> asyncio.Lock:
         """This process' lock on one fake of one session, for the running event loop.
@@ -524,25 +625,52 @@ class RedisEngine(Engine):
     # -- control-plane transactions (thread pool) ---------------------------------------------------
     def transact(self, session: str, work: Callable[[World], T]) -> T:
         assert self.runtime is not None
-        apis = list(self.runtime.vendors)
+        vendors = self.runtime.vendors
+        apis = list(vendors)
+        small_names = self._small_names(apis)
         w, _, info = self.keys(session)
-        commit_keys = self._commit_keys(session)
+        keys = self._session_keys(session)
         for attempt in range(MAX_ATTEMPTS):
             if attempt:
                 time.sleep(backoff(attempt))
             if session != DEFAULT_SESSION and not self.sync_call(lambda r: r.exists(info)):
                 raise UnknownSession(session)
             raw = self.sync_call(lambda r: r.hgetall(w))
-            values = {key.decode(): value for key, value in raw.items()}
-            loaded = self._build(session, apis, values)
-            result = work(loaded.world)
-            args = self._commit_args(loaded)
-            if args is None:
+            values: dict[str, bytes] = {key.decode(): value for key, value in raw.items()}
+            held = {name: value for name, value in values.items() if name.startswith(records.ENTRY)}
+            stores = {api: records.assemble(vendor, held, None) for api, vendor in vendors.items()}
+            world = self._world(session, apis, dict(values), stores)
+            small_before = {name: values.get(name, b"") for name in small_names}
+            result = work(world)
+            now: dict[str, bytes] = {}
+            for api in apis:
+                now.update(records.split(api, world.stores[api]))
+            changed: dict[str, bytes | None] = {n: v for n, v in now.items() if held.get(n) != v}
+            changed.update({name: None for name in held if name not in now})
+            small = self._small_records(world, apis)
+            small_writes = {name: value for name, value in small.items() if small_before[name] != value}
+            journal = world.journal
+            assert isinstance(journal, RedisJournal)
+            if not changed and not small_writes and not journal.pending and not journal.ops:
                 return result
-            done = int(self.sync_call(partial(self._run_script, "commit", commit_keys, args)))
-            if done < 0:
+            # A transaction that writes nothing reads from one consistent snapshot (HGETALL is
+            # atomic): only a writing one must prove that what it read is still current.
+            plain: dict[str, Any] = {}
+            if changed or small_writes:
+                plain = {"seq": values.get("seq", b"0"), "epoch": values.get("epoch", b"0")}
+                plain.update({f"v:{name}": values.get(f"v:{name}", b"0") for name in small_names})
+            args: list[Any] = ["0", int(time.time() * 1000), "", "", "", 0, len(plain)]
+            for name, value in plain.items():
+                args += [name, value]
+            args += [0, 0, len(small_writes)]
+            for name, value in small_writes.items():
+                args += [name, value]
+            args += self._entry_writes(changed)
+            args += self._journal_args(journal)
+            reply = self.sync_call(partial(self._run_script, "commit", keys, args))
+            if reply[0] == -1:
                 raise UnknownSession(session)
-            if done:
+            if reply[0] == 1:
                 return result
         raise EngineUnavailable(f"the state changed under {MAX_ATTEMPTS} attempts in a row; try again")
 
@@ -609,7 +737,12 @@ class RedisEngine(Engine):
         keys = self.keys(session_id)
         removed = self.sync_call(
             lambda r: _pipeline(
-                r, [("delete", keys[2]), ("delete", keys[0], keys[1]), ("zrem", self._index(), session_id)]
+                r,
+                [
+                    ("delete", keys[2]),
+                    ("delete", keys[0], keys[1], f"{self.tag(session_id)}:c"),
+                    ("zrem", self._index(), session_id),
+                ],
             )
         )
         if not removed[0]:
@@ -638,4 +771,4 @@ def _pipeline(client: Any, calls: list[tuple[Any, ...]]) -> list[Any]:
     return pipe.execute()
 
 
-_SCRIPTS = {"load": LOAD, "commit": COMMIT, "hit": HIT}
+_SCRIPTS = {"read": READ, "commit": COMMIT, "hit": HIT}

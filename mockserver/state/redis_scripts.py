@@ -1,66 +1,159 @@
-"""The Redis engine's Lua scripts: generic record reads and version-checked commits.
+"""The Redis engine's Lua scripts: generic record reads and checked commits.
 
 No vendor logic lives here. A session's keys share the hash tag ``{<session>}``, so each script
-touches one Redis Cluster slot. Within a session's world hash, each record ``<field>`` has a
-version ``v:<field>`` (absent: 0).
+touches one Redis Cluster slot. A session's world hash holds:
+
+- the small records (``settings``, ``clock``, ``faults``, ``rle:<api>``), each with a version
+  ``v:<field>`` (absent: 0);
+- the stores' records (``e:<api>:...``, see :mod:`mockserver.state.records`), versioned together:
+  ``seq`` counts the commits that changed any, the change index (a sorted set) keeps each
+  record's last change, ``fseq:<api>:<field>`` a field's and ``aseq:<api>`` an API's;
+- ``epoch``, drawn when the world is first read, so a process notices a Redis that lost its data;
+- the journal's counters (``jnext``, ``jbytes``).
 """
 
 from __future__ import annotations
 
-LOAD = """
+READ = """
 -- KEYS[1] world hash, KEYS[2] journal stream, KEYS[3] session info (or the world hash for the
--- default session, which never expires); ARGV[1] '1' when a named session, ARGV[2] now (epoch
--- ms), ARGV[3..] the fields to read. A named session's keys live its idle TTL from now.
+-- default session, which never expires), KEYS[4] the change index (a sorted set: record name
+-- -> the session sequence number of its last change).
+-- ARGV[1] '1' when a named session, ARGV[2] a fresh epoch (kept when the world has one),
+-- ARGV[3] since: '' for every record of the API, else the sequence number the caller holds,
+-- ARGV[4] the API, ARGV[5..] the small records to read.
+-- Answers false for an unknown session; {-2} when ``since`` is older than the change index
+-- keeps (read everything again); else {epoch, seq, {small values}, {name, value, ...}} with
+-- every record of the API, or those changed after ``since`` (value '' for a removed one).
+local w, c = KEYS[1], KEYS[4]
 if ARGV[1] == '1' then
   local ttl = redis.call('HGET', KEYS[3], 'ttl')
   if not ttl then
     return false
   end
   ttl = math.floor(tonumber(ttl) * 1000)
-  redis.call('HINCRBY', KEYS[3], 'requests', 1)
-  redis.call('HSET', KEYS[3], 'last_used', ARGV[2])
-  redis.call('PEXPIRE', KEYS[3], ttl)
-  redis.call('PEXPIRE', KEYS[1], ttl)
-  redis.call('PEXPIRE', KEYS[2], ttl)
+  for _, key in ipairs({KEYS[3], w, KEYS[2], c}) do
+    redis.call('PEXPIRE', key, ttl)
+  end
 end
-local fields = {}
-for i = 3, #ARGV do
-  fields[#fields + 1] = ARGV[i]
+redis.call('HSETNX', w, 'epoch', ARGV[2])
+local epoch = redis.call('HGET', w, 'epoch')
+local seq = tonumber(redis.call('HGET', w, 'seq') or '0')
+local small = {}
+for i = 5, #ARGV do
+  small[#small + 1] = redis.call('HGET', w, ARGV[i]) or ''
 end
-if #fields == 0 then
-  return {}
+local prefix = 'e:' .. ARGV[4] .. ':'
+local records = {}
+if ARGV[3] == '' then
+  local all = redis.call('HGETALL', w)
+  for i = 1, #all, 2 do
+    if string.sub(all[i], 1, #prefix) == prefix then
+      records[#records + 1] = all[i]
+      records[#records + 1] = all[i + 1]
+    end
+  end
+else
+  local since = tonumber(ARGV[3])
+  if since < tonumber(redis.call('HGET', w, 'cfloor') or '0') then
+    return {-2}
+  end
+  for _, name in ipairs(redis.call('ZRANGEBYSCORE', c, '(' .. since, '+inf')) do
+    if string.sub(name, 1, #prefix) == prefix then
+      records[#records + 1] = name
+      records[#records + 1] = redis.call('HGET', w, name) or ''
+    end
+  end
 end
-return redis.call('HMGET', KEYS[1], unpack(fields))
+return {epoch, seq, small, records}
 """
 
 COMMIT = """
 -- KEYS[1] world hash, KEYS[2] journal stream, KEYS[3] session info (the world hash again for
--- the default session).
--- ARGV: n_checks, (field, version)*, n_writes, (field, value)*, journal_cap, journal_max_bytes,
---       n_journal_ops, (op, arg)*, n_entries, (api, id or '', json, size)*
+-- the default session), KEYS[4] the change index.
+-- ARGV: count ('1': a request, counted on the session), now (epoch ms),
+--       since (the sequence number the caller's reads are checked from; '' when it checks no
+--       record), changes_since (the answer carries the API's records others changed after it),
+--       api ('' for no such answer),
+--       n, seq*                          the caller's own earlier commits after ``since`` (a
+--                                        record they changed last is not a conflict)
+--       n, (field, expected value)*      plain fields of the world hash that must hold a value
+--       n, name*                         records read one by one: unchanged since ``since``
+--       n, field*                        fields read whole (``<api>:<field>``): no record of
+--                                        theirs changed since ``since``
+--       n, (field, value)*               small records written (each with a version v:<field>)
+--       n, (name, field, value)*         store records written ('' removes it)
+--       journal_cap, journal_max_bytes, n, (op, arg)*, n, (api, id or '', json, size)*
 -- The journal holds at most journal_cap entries and journal_max_bytes of their sizes (the
 -- newest entry is always kept); ``jbytes`` in the world hash is the sum of the sizes held.
--- Answers 0 when a record read changed since (nothing written), -1 when the session is gone,
--- else 1.
-local w, j = KEYS[1], KEYS[2]
+-- Answers {0} when something read changed since (nothing written), {-1} when the session is
+-- gone, else {1, seq, {name, value, ...}}: the session's sequence number after the commit, and
+-- the API's records others changed after ``changes_since`` (value '' for a removed one).
+local w, j, c = KEYS[1], KEYS[2], KEYS[4]
 local named = KEYS[3] ~= KEYS[1]
 if named and redis.call('EXISTS', KEYS[3]) == 0 then
-  return -1
+  return {-1}
 end
-local i = 1
+local since = tonumber(ARGV[3])
+local i = 6
+local own = {}
 local n = tonumber(ARGV[i]); i = i + 1
 for _ = 1, n do
-  local current = redis.call('HGET', w, 'v:' .. ARGV[i]) or '0'
-  if current ~= ARGV[i + 1] then
-    return 0
+  own[ARGV[i]] = true
+  i = i + 1
+end
+n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do
+  if (redis.call('HGET', w, ARGV[i]) or '0') ~= ARGV[i + 1] then
+    return {0}
   end
   i = i + 2
+end
+n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do
+  local changed = redis.call('ZSCORE', c, ARGV[i])
+  if changed and tonumber(changed) > since and not own[changed] then
+    return {0}
+  end
+  i = i + 1
+end
+n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do
+  if tonumber(redis.call('HGET', w, 'fseq:' .. ARGV[i]) or '0') > since then
+    return {0}
+  end
+  i = i + 1
+end
+if since and since < tonumber(redis.call('HGET', w, 'cfloor') or '0') then
+  return {0}
 end
 n = tonumber(ARGV[i]); i = i + 1
 for _ = 1, n do
   redis.call('HSET', w, ARGV[i], ARGV[i + 1])
   redis.call('HINCRBY', w, 'v:' .. ARGV[i], 1)
   i = i + 2
+end
+local seq = tonumber(redis.call('HGET', w, 'seq') or '0')
+local writes = tonumber(ARGV[i]); i = i + 1
+if writes > 0 then
+  seq = redis.call('HINCRBY', w, 'seq', 1)
+end
+for _ = 1, writes do
+  local name, field, value = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  if value == '' then
+    redis.call('HDEL', w, name)
+  else
+    redis.call('HSET', w, name, value)
+  end
+  redis.call('ZADD', c, seq, name)
+  redis.call('HSET', w, 'fseq:' .. field, seq)
+  redis.call('HSET', w, 'aseq:' .. string.match(field, '^[^:]*'), seq)
+  i = i + 3
+end
+-- The change index keeps the newest changes only; a reader behind what it keeps reads again.
+if writes > 0 and redis.call('ZCARD', c) > 50000 then
+  local dropped = redis.call('ZRANGE', c, 9999, 9999, 'WITHSCORES')
+  redis.call('ZREMRANGEBYRANK', c, 0, 9999)
+  redis.call('HSET', w, 'cfloor', dropped[2])
 end
 local cap = tonumber(ARGV[i]); i = i + 1
 local max_bytes = tonumber(ARGV[i]); i = i + 1
@@ -87,8 +180,8 @@ for _ = 1, n do
   end
   i = i + 2
 end
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
+local entries = tonumber(ARGV[i]); i = i + 1
+for _ = 1, entries do
   local id = ARGV[i + 1]
   if id == '' then
     id = redis.call('HINCRBY', w, 'jnext', 1)
@@ -97,24 +190,48 @@ for _ = 1, n do
   redis.call('HINCRBY', w, 'jbytes', tonumber(ARGV[i + 3]))
   i = i + 4
 end
--- drop the oldest entries past either cap
-local held = redis.call('XLEN', j)
-local bytes = tonumber(redis.call('HGET', w, 'jbytes') or '0')
-while held > 0 and (held > cap or (bytes > max_bytes and held > 1)) do
-  local oldest = redis.call('XRANGE', j, '-', '+', 'COUNT', 1)[1]
-  redis.call('XDEL', j, oldest[1])
-  bytes = bytes - size_of(oldest[2])
-  held = held - 1
+if entries > 0 then
+  -- drop the oldest entries past either cap
+  local held = redis.call('XLEN', j)
+  local bytes = tonumber(redis.call('HGET', w, 'jbytes') or '0')
+  while held > 0 and (held > cap or (bytes > max_bytes and held > 1)) do
+    local oldest = redis.call('XRANGE', j, '-', '+', 'COUNT', 1)[1]
+    redis.call('XDEL', j, oldest[1])
+    bytes = bytes - size_of(oldest[2])
+    held = held - 1
+  end
+  redis.call('HSET', w, 'jbytes', bytes)
 end
-redis.call('HSET', w, 'jbytes', bytes)
 if named then
+  if ARGV[1] == '1' then
+    redis.call('HINCRBY', KEYS[3], 'requests', 1)
+    redis.call('HSET', KEYS[3], 'last_used', ARGV[2])
+    redis.call('PEXPIRE', KEYS[3], math.floor(tonumber(redis.call('HGET', KEYS[3], 'ttl')) * 1000))
+  end
   local ttl = redis.call('PTTL', KEYS[3])
   if ttl > 0 then
     redis.call('PEXPIRE', w, ttl)
     redis.call('PEXPIRE', j, ttl)
+    redis.call('PEXPIRE', c, ttl)
   end
 end
-return 1
+local changes = {}
+if ARGV[5] ~= '' then
+  local prefix = 'e:' .. ARGV[5] .. ':'
+  for _, name in ipairs(redis.call('ZRANGEBYSCORE', c, '(' .. ARGV[4], '+inf', 'WITHSCORES')) do
+    changes[#changes + 1] = name
+  end
+  local others = {}
+  for k = 1, #changes, 2 do
+    local name = changes[k]
+    if string.sub(name, 1, #prefix) == prefix and (writes == 0 or tonumber(changes[k + 1]) ~= seq) then
+      others[#others + 1] = name
+      others[#others + 1] = redis.call('HGET', w, name) or ''
+    end
+  end
+  changes = others
+end
+return {1, seq, changes}
 """
 
 HIT = """

@@ -17,7 +17,7 @@ from mockserver.app import build_app
 from mockserver.runtime import Runtime
 from mockserver.server import ServerThread
 from mockserver.state.engine import open_engine
-from mockserver.state.redis_engine import Loaded, RedisEngine
+from mockserver.state.redis_engine import Kept, RedisEngine
 from mockserver.vendors import ALL_VENDORS
 
 ITEMS = "/vcita/business/scheduling/v1/external_calendar_items"
@@ -208,20 +208,67 @@ def _lost_updates(bases: tuple[str, str], staff_count: int = 12, rounds: int = 1
     return lost
 
 
+def _lost_credentials(bases: tuple[str, str], clients: int = 12, rounds: int = 6) -> list[str]:
+    """Shared records under concurrent writers: each round, ``clients`` clients add an Apple
+    account each to ONE Cal.com user at once, half through each worker. Every add reads and
+    writes the same records (Cal.com's credential id counter and the user's credential list)
+    and answers 201. After each round the user must hold every account added so far, each
+    once, with distinct ids. Answers what was lost or duplicated ("round N: ...")."""
+    assert httpx.patch(f"{bases[0]}/__admin/settings", json={"rate_limits": False}).status_code == 200
+    user = httpx.post(f"{bases[0]}/__admin/states", json={"api": "calcom", "state": "user"}).json()["data"]
+    headers = {"Authorization": f"Bearer {user['tokens']['api_key']}"}
+    pool_clients = [httpx.Client(timeout=30) for _ in range(clients)]
+    problems: list[str] = []
+    added: list[str] = []
+
+    def add(index: int, round_number: int) -> str:
+        account = f"r{round_number}c{index}@icloud.com"
+        answer = pool_clients[index].post(
+            f"{bases[index % 2]}/calcom/v2/calendars/apple/credentials",
+            json={"username": account, "password": "abcd-efgh-ijkl-mnop"},
+            headers=headers,
+        )
+        assert answer.status_code == 201, answer.text
+        return account
+
+    try:
+        with ThreadPoolExecutor(clients) as pool:
+            for round_number in range(rounds):
+                added += pool.map(lambda i, r=round_number: add(i, r), range(clients))  # type: ignore[misc]
+                state = httpx.get(f"{bases[1]}/__admin/state", params={"api": "calcom"}).json()["calcom"]
+                mine = [c for c in state["credentials"] if c["user_id"] == user["user_id"]]
+                accounts = [c["account"] for c in mine]
+                ids = [c["id"] for c in mine]
+                problems += [f"round {round_number}: {a} lost" for a in added if a not in accounts]
+                problems += [f"round {round_number}: {a} twice" for a in set(accounts) if accounts.count(a) > 1]
+                if len(set(ids)) != len(ids):
+                    problems.append(f"round {round_number}: credential ids repeat: {sorted(ids)}")
+                listed = httpx.get(f"{bases[0]}/calcom/v2/calendars", headers=headers).json()["data"]
+                shown = [c["primary"]["externalId"] for c in listed["connectedCalendars"] if c.get("primary")]
+                if len(shown) != len(added):
+                    problems.append(f"round {round_number}: the user's list shows {len(shown)} of {len(added)}")
+    finally:
+        for client in pool_clients:
+            client.close()
+    return problems
+
+
 def test_concurrent_writers_lose_no_update(two_workers: tuple[str, str]) -> None:
     assert _lost_updates(two_workers) == []
 
 
-def test_the_check_catches_a_commit_without_version_checks(
+def test_concurrent_writers_of_shared_records_lose_nothing(two_workers: tuple[str, str]) -> None:
+    assert _lost_credentials(two_workers) == []
+
+
+def test_the_check_catches_a_commit_without_read_checks(
     two_workers: tuple[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A planted bug: commits that skip the version check. The invariant check must see lost updates."""
-    original = RedisEngine._commit_args
+    """A planted bug: commits that check nothing they read. The invariant check must see lost updates."""
 
-    def unchecked(self: RedisEngine, loaded: Loaded) -> list[Any] | None:
-        loaded.versions = {}
-        return original(self, loaded)
+    def unchecked(self: RedisEngine, kept: Kept) -> tuple[dict[str, str], list[str], list[str]]:
+        return {}, [], []
 
-    monkeypatch.setattr(RedisEngine, "_commit_args", unchecked)
-    lost = _lost_updates(two_workers)
-    assert lost, "no lost update detected with the version check disabled"
+    monkeypatch.setattr(RedisEngine, "_read_checks", unchecked)
+    lost = _lost_credentials(two_workers)
+    assert lost, "no lost update detected with the read checks disabled"
