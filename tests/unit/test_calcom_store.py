@@ -65,7 +65,7 @@ def test_connected_calendar_state_creates_user_credentials_and_tokens(vendor: Ca
     assert data["credential_ids"] == [1, 2]
     assert [store.credentials[i].type for i in data["credential_ids"]] == ["google_calendar"] * 2
     assert [store.credentials[i].app_id for i in data["credential_ids"]] == ["google-calendar"] * 2
-    assert len(store.selected_calendars) == 2
+    assert len(store.user_selected_calendars(data["user_id"])) == 2
     assert set(data["tokens"]) == {"api_key", "managed_user", "oauth"}
     assert data["tokens"]["api_key"].startswith("cal_")
     assert not data["tokens"]["managed_user"].startswith("cal_")
@@ -77,7 +77,7 @@ def test_connected_calendar_state_adds_to_an_existing_user(vendor: CalcomVendor)
     assert data["user_id"] == user["user_id"]
     credential = vendor.store.credentials[data["credential_ids"][0]]
     assert (credential.type, credential.app_id, credential.invalid) == ("apple_calendar", "apple-calendar", True)
-    assert vendor.store.selected_calendars == []  # Apple accounts are not selected on connect
+    assert vendor.store.selected_calendars == {}  # Apple accounts are not selected on connect
     assert vendor.store.users[user["user_id"]].email == "ada@example.com"
 
 
@@ -229,7 +229,7 @@ def test_disconnect_hard_deletes_with_selected_and_destination_rows(vendor: Calc
     )
     store = vendor.store
     assert first not in store.credentials
-    assert [s.credential_id for s in store.selected_calendars] == [second]
+    assert [s.credential_id for s in store.user_selected_calendars(data["user_id"])] == [second]
     assert data["user_id"] not in store.destination_calendars
     with pytest.raises(VendorError) as raised:
         handlers.delete_calendar_credentials(vendor, call(vendor, DISCONNECT, token, {"id": first}))
@@ -415,7 +415,7 @@ def test_every_response_gets_a_fresh_request_id(vendor: CalcomVendor) -> None:
     assert first["X-Request-Id"] != second["X-Request-Id"]
 
 
-def test_per_user_indexes_match_the_tables_through_connects_deletes_and_snapshots() -> None:
+def test_per_user_tables_match_the_credentials_through_connects_deletes_and_snapshots() -> None:
     store = CalcomStore()
     alice, bob = store.add_user(), store.add_user()
     rows = []
@@ -430,30 +430,66 @@ def test_per_user_indexes_match_the_tables_through_connects_deletes_and_snapshot
         rows.append(credential)
     unowned = store.add_credential(None, "google", "team@example.com")
 
-    def expected(user_id: int) -> tuple[list[int], list[int]]:
-        credentials = sorted(c.id for c in store.credentials.values() if c.user_id == user_id)
-        selected = [s.credential_id for s in store.selected_calendars if s.user_id == user_id]
-        return credentials, selected
+    def owned(user_id: int) -> list[int]:
+        return sorted(c.id for c in store.credentials.values() if c.user_id == user_id)
 
-    def indexed(user_id: int) -> tuple[list[int], list[int]]:
+    def per_user(user_id: int) -> tuple[list[int], list[int]]:
         return (
             [c.id for c in store.user_credentials(user_id)],
             [s.credential_id for s in store.user_selected_calendars(user_id)],
         )
 
-    for user in (alice, bob):
-        assert indexed(user.id) == expected(user.id)
+    assert per_user(alice.id) == (owned(alice.id), [rows[0].id, rows[2].id])
+    assert per_user(bob.id) == (owned(bob.id), [rows[1].id, rows[3].id])
+    assert set(store.credential_ids) == set(store.selected_calendars) == {alice.id, bob.id}  # none for the team
     assert [store.is_selected(c) for c in [*rows, unowned]] == [True, True, True, True, False]
+    # The dump keeps one flat list, oldest first across users.
+    assert [s["credential_id"] for s in store.dump()["selected_calendars"]] == [c.id for c in rows]
+    assert store.dump()["selected_calendars"][1] == {
+        "user_id": bob.id,
+        "integration": "google_calendar",
+        "external_id": "b1@example.com",
+        "credential_id": rows[1].id,
+    }
 
     snapshot = copy.deepcopy(store)
     store.delete_credential(rows[0].id)
     store.delete_credential(unowned.id)
-    assert indexed(alice.id) == expected(alice.id) == ([rows[2].id], [rows[2].id])
-    assert indexed(bob.id) == expected(bob.id)
-    assert [s.credential_id for s in store.selected_calendars] == [rows[1].id, rows[2].id, rows[3].id]
+    assert per_user(alice.id) == (owned(alice.id), [rows[2].id]) == ([rows[2].id], [rows[2].id])
+    assert per_user(bob.id) == (owned(bob.id), [rows[1].id, rows[3].id])
+    assert [s["credential_id"] for s in store.dump()["selected_calendars"]] == [rows[1].id, rows[2].id, rows[3].id]
+    store.delete_credential(rows[2].id)
+    assert alice.id not in store.credential_ids and alice.id not in store.selected_calendars
+    assert per_user(alice.id) == ([], [])
 
-    # A restored snapshot's indexes point at the snapshot's own rows.
+    # A snapshot's lists are its own: the deletes above did not reach it.
     restored = snapshot
     assert [c.id for c in restored.user_credentials(alice.id)] == [rows[0].id, rows[2].id]
     assert all(c is restored.credentials[c.id] for c in restored.user_credentials(alice.id))
+    assert [s.credential_id for s in restored.user_selected_calendars(alice.id)] == [rows[0].id, rows[2].id]
     assert store.user_credentials(4242) == [] and store.user_selected_calendars(4242) == []
+
+
+def test_a_users_selected_calendars_are_answered_as_a_copy() -> None:
+    store = CalcomStore()
+    user = store.add_user()
+    store.select_primary(store.add_credential(user.id, "google", "a@example.com"))
+    store.user_selected_calendars(user.id).clear()
+    store.user_credentials(user.id).clear()
+    assert len(store.selected_calendars[user.id]) == len(store.credential_ids[user.id]) == 1
+
+
+def test_deleting_a_credential_drops_the_destination_that_names_it_and_no_other() -> None:
+    store = CalcomStore()
+    alice, bob = store.add_user(), store.add_user()
+    mine = store.add_credential(alice.id, "google", "a@example.com")
+    kept = store.add_credential(alice.id, "office365", "a2@example.com")
+    team = store.add_credential(None, "google", "team@example.com")
+    store.create_destination(alice.id, "google_calendar", "a@example.com", "a@example.com", mine.id)
+    store.create_destination(bob.id, "google_calendar", "team@example.com", None, team.id)
+    store.delete_credential(kept.id)
+    assert set(store.destination_calendars) == {alice.id, bob.id}
+    store.delete_credential(mine.id)
+    assert set(store.destination_calendars) == {bob.id}
+    store.delete_credential(team.id)  # a team credential: any user's destination may name it
+    assert store.destination_calendars == {}

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import secrets
+from typing import Any
+
 import pytest
+from pydantic import TypeAdapter
+from support.vendors import vendor_classes
 
 from mockserver import issued
 from mockserver.admin import InProcessAdmin
@@ -10,6 +16,9 @@ from mockserver.app import build_app
 from mockserver.interface import Vendor
 from mockserver.state import codec
 from mockserver.vendors import ALL_VENDORS
+from mockserver.vendors.calcom.store import CalcomStore, OAuthCode
+from mockserver.vendors.ravan.store import RavanStore
+from mockserver.vendors.recall.store import RecallStore
 
 
 @pytest.mark.parametrize("vendor_class", ALL_VENDORS, ids=lambda v: v.name)
@@ -40,12 +49,102 @@ def test_decoding_registers_the_issued_secrets_again(monkeypatch: pytest.MonkeyP
     assert issued.mask_text(token) != token
 
 
-def test_calcom_indexes_are_rebuilt_after_decoding() -> None:
+def test_calcom_per_user_tables_survive_decoding() -> None:
     app = build_app(vendors=[v for v in ALL_VENDORS if v.name == "calcom"])
     admin = InProcessAdmin(app.runtime)
-    made = admin.apply_state("calcom", "connected_calendar", {})
+    made = admin.apply_state("calcom", "connected_calendar", {"count": 2})
     vendor = app.runtime.vendors["calcom"]
     decoded = codec.decode_store(vendor, codec.encode_store(vendor, vendor.store))
     user_id = made["user_id"]
-    assert [c.id for c in decoded.user_credentials(user_id)] == [c.id for c in vendor.store.user_credentials(user_id)]
+    assert decoded.credential_ids == {user_id: made["credential_ids"]}
+    assert [c.id for c in decoded.user_credentials(user_id)] == made["credential_ids"]
+    assert all(c is decoded.credentials[c.id] for c in decoded.user_credentials(user_id))
     assert decoded.user_selected_calendars(user_id) == vendor.store.user_selected_calendars(user_id)
+    assert len(decoded.user_selected_calendars(user_id)) == 2
+
+
+def _fields(store: Any) -> list[str]:
+    return [f.name for f in dataclasses.fields(store) if not f.name.startswith("_")]
+
+
+@pytest.mark.parametrize("vendor_class", vendor_classes(), ids=lambda v: v.name)
+def test_entries_restored_one_at_a_time_register_what_a_whole_restore_does(
+    vendor_class: type[Vendor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store kept as one record per dictionary entry: each entry that arrives registers its
+    own secrets, and all of them together register exactly what ``restored()`` does."""
+    app = build_app(vendors=[vendor_class])
+    admin = InProcessAdmin(app.runtime)
+    vendor = app.runtime.vendors[vendor_class.name]
+    for state in vendor.provider_states.values():
+        admin.apply_state(vendor.name, state.name, {})
+    encoded = codec.encode_store(vendor, vendor.store)
+
+    monkeypatch.setattr(issued, "REGISTRY", issued.IssuedSecrets())
+    codec.decode_store(vendor, encoded)
+    whole = set(issued.REGISTRY)
+    assert whole, "the states left no secret in the store"
+
+    monkeypatch.setattr(issued, "REGISTRY", issued.IssuedSecrets())  # a worker that never saw them
+    arrived: Any = TypeAdapter(vendor_class.store_class).validate_json(encoded)  # nothing registered
+    assert not any(issued.mask_text(secret) != secret for secret in whole)
+    store = vendor.new_store()
+    for name in _fields(store):
+        entries = getattr(arrived, name)
+        if not isinstance(entries, dict):
+            continue
+        for key, value in entries.items():
+            getattr(store, name)[key] = value
+            store.restored_entry(name, key, value)
+    assert set(issued.REGISTRY) == whole
+    assert all(issued.mask_text(secret) == issued.masked(secret) for secret in whole)
+
+
+def test_a_calcom_oauth_code_entry_is_masked_once_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    code = "calcode_" + secrets.token_hex(12)
+    store = CalcomStore()
+    monkeypatch.setattr(issued, "REGISTRY", issued.IssuedSecrets())
+    store.oauth_codes[code] = OAuthCode(code, "google", None)
+    assert issued.mask_text(f"code={code}") == f"code={code}"
+    store.restored_entry("oauth_codes", code, store.oauth_codes[code])
+    assert issued.mask_text(f"code={code}") == f"code={issued.masked(code)}"
+
+
+def test_a_ravan_agents_private_key_is_masked_once_its_entry_is_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    source = RavanStore()
+    agent = source.add_agent(source.add_org().id, private_key=True)
+    assert agent.private_account is not None
+    key = agent.private_account.api_key
+    monkeypatch.setattr(issued, "REGISTRY", issued.IssuedSecrets())
+    store = RavanStore()
+    store.agents[agent.id] = agent
+    assert issued.mask_text(key) == key
+    store.restored_entry("agents", agent.id, agent)
+    assert issued.mask_text(key) == issued.masked(key)
+    monkeypatch.setattr(issued, "REGISTRY", issued.IssuedSecrets())
+    store.restored()  # a whole restore registers it too
+    assert issued.mask_text(key) == issued.masked(key)
+
+
+def test_a_recall_api_key_is_masked_once_its_entry_or_its_workspace_is_restored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = RecallStore()
+    workspace = source.add_workspace()
+    key = workspace.api_keys[0]
+    for field, entry_key, value in [("api_keys", key, workspace.id), ("workspaces", workspace.id, workspace)]:
+        monkeypatch.setattr(issued, "REGISTRY", issued.IssuedSecrets())
+        store = RecallStore()
+        getattr(store, field)[entry_key] = value
+        assert issued.mask_text(key) == key
+        store.restored_entry(field, entry_key, value)
+        assert issued.mask_text(key) == issued.masked(key), field
+
+
+def test_recall_forgets_tokens_verified_under_a_signing_key_it_no_longer_has() -> None:
+    store = RecallStore()
+    user = store.get_or_create_user(store.default_workspace().id, "u")
+    token = store.issue_calendar_token(user, 1_000_000.0)
+    assert store.read_calendar_token(token) is not None
+    store.signing_key = RecallStore().signing_key  # what a reset elsewhere delivers as a new entry
+    assert store.read_calendar_token(token) is None

@@ -94,16 +94,16 @@ class OAuthCode:
 class CalcomStore:
     users: dict[int, User] = field(default_factory=dict)
     credentials: dict[int, Credential] = field(default_factory=dict)
-    selected_calendars: list[SelectedCalendar] = field(default_factory=list)
+    # The next two are by user id, so a request reads its own user's rows rather than every
+    # user's. Only the methods below change them, always by storing a new list (never changing
+    # one in place); credential_ids stays in step with ``credentials``. A team credential
+    # (user_id None) is in neither.
+    credential_ids: dict[int, list[int]] = field(default_factory=dict)
+    selected_calendars: dict[int, list[SelectedCalendar]] = field(default_factory=dict)
     destination_calendars: dict[int, DestinationCalendar] = field(default_factory=dict)  # by user id
     tokens: dict[str, Token] = field(default_factory=dict)
     oauth_codes: dict[str, OAuthCode] = field(default_factory=dict)
     next_ids: dict[str, int] = field(default_factory=lambda: {"user": 1, "credential": 1, "destination": 1})
-    # Per-user indexes over credentials and selected_calendars, so a request reads its own user's
-    # rows rather than scanning every user's (the tables above stay the source of truth; only the
-    # methods below change them, and they keep the indexes in step).
-    _credentials_of: dict[int, dict[int, Credential]] = field(default_factory=dict, repr=False, compare=False)
-    _selected_of: dict[int, list[SelectedCalendar]] = field(default_factory=dict, repr=False, compare=False)
 
     def _next(self, table: str) -> int:
         value = self.next_ids[table]
@@ -133,11 +133,11 @@ class CalcomStore:
     # -- credentials ----------------------------------------------------------------------------
     def user_credentials(self, user_id: int) -> list[Credential]:
         """The user's credentials in id order (the order Cal.com lists them)."""
-        return sorted(self._credentials_of.get(user_id, {}).values(), key=lambda c: c.id)
+        return [self.credentials[i] for i in sorted(self.credential_ids.get(user_id, ()))]
 
     def user_selected_calendars(self, user_id: int) -> list[SelectedCalendar]:
         """The user's selected calendars, oldest first."""
-        return list(self._selected_of.get(user_id, ()))
+        return list(self.selected_calendars.get(user_id, ()))
 
     def add_credential(
         self, user_id: int | None, calendar: str, account: str, invalid: bool = False, secret: str | None = None
@@ -146,37 +146,44 @@ class CalcomStore:
         credential = Credential(self._next("credential"), app.type, user_id, app.app_id, account, invalid, None, secret)
         self.credentials[credential.id] = credential
         if user_id is not None:
-            self._credentials_of.setdefault(user_id, {})[credential.id] = credential
+            self.credential_ids[user_id] = [*self.credential_ids.get(user_id, ()), credential.id]
         return credential
 
     def select_primary(self, credential: Credential) -> None:
         """Record the credential's primary calendar as selected (what the OAuth save does)."""
-        assert credential.user_id is not None
-        selected = SelectedCalendar(credential.user_id, credential.type, credential.external_id(), credential.id)
-        self.selected_calendars.append(selected)
-        self._selected_of.setdefault(credential.user_id, []).append(selected)
+        user_id = credential.user_id
+        assert user_id is not None
+        selected = SelectedCalendar(user_id, credential.type, credential.external_id(), credential.id)
+        self.selected_calendars[user_id] = [*self.selected_calendars.get(user_id, ()), selected]
 
     def is_selected(self, credential: Credential) -> bool:
         if credential.user_id is None:
             return False
         return any(
             s.credential_id == credential.id and s.external_id == credential.external_id()
-            for s in self._selected_of.get(credential.user_id, ())
+            for s in self.selected_calendars.get(credential.user_id, ())
         )
 
     def delete_credential(self, credential_id: int) -> Credential:
         """Hard delete, with the rows that reference the credential (Prisma's onDelete: Cascade)."""
         credential = self.credentials.pop(credential_id)
-        if credential.user_id is not None:
-            self._credentials_of.get(credential.user_id, {}).pop(credential_id, None)
-            if any(s.credential_id == credential_id for s in self._selected_of.get(credential.user_id, ())):
-                self._selected_of[credential.user_id] = [
-                    s for s in self._selected_of[credential.user_id] if s.credential_id != credential_id
-                ]
-                self.selected_calendars = [s for s in self.selected_calendars if s.credential_id != credential_id]
-        for user_id, destination in list(self.destination_calendars.items()):
-            if destination.credential_id == credential_id:
-                del self.destination_calendars[user_id]
+        user_id = credential.user_id
+        if user_id is None:
+            # A team credential: any user's destination may name it.
+            for owner, named in list(self.destination_calendars.items()):
+                if named.credential_id == credential_id:
+                    del self.destination_calendars[owner]
+            return credential
+        # An emptied list is dropped, so a user without rows has no entry.
+        _set_or_drop(
+            self.credential_ids, user_id, [i for i in self.credential_ids.get(user_id, ()) if i != credential_id]
+        )
+        selected = self.selected_calendars.get(user_id, [])
+        if any(s.credential_id == credential_id for s in selected):
+            _set_or_drop(self.selected_calendars, user_id, [s for s in selected if s.credential_id != credential_id])
+        destination = self.destination_calendars.get(user_id)
+        if destination is not None and destination.credential_id == credential_id:
+            del self.destination_calendars[user_id]
         return credential
 
     def create_destination(
@@ -190,16 +197,15 @@ class CalcomStore:
         return destination
 
     def restored(self) -> None:
-        """Rebuild the per-user indexes and re-register the issued secrets after decoding."""
-        self._credentials_of = {}
-        for credential in self.credentials.values():
-            if credential.user_id is not None:
-                self._credentials_of.setdefault(credential.user_id, {})[credential.id] = credential
-        self._selected_of = {}
-        for selected in self.selected_calendars:
-            self._selected_of.setdefault(selected.user_id, []).append(selected)
+        """Re-register the issued secrets after decoding (so every worker masks them)."""
         for secret in [*self.tokens, *self.oauth_codes]:
             issued.register(secret)
+
+    def restored_entry(self, field: str, key: Any, value: Any) -> None:
+        """One entry that arrived from another process (``self.<field>[key] = value`` already
+        done): register the secrets it holds."""
+        if field in ("tokens", "oauth_codes"):
+            issued.register(key)
 
     def dump(self) -> dict[str, Any]:
         return {
@@ -208,7 +214,14 @@ class CalcomStore:
                 {k: v for k, v in asdict(c).items() if k != "secret"} | {"key_fingerprint": _fingerprint(c.secret)}
                 for c in sorted(self.credentials.values(), key=lambda c: c.id)
             ],
-            "selected_calendars": [asdict(s) for s in self.selected_calendars],
+            # Oldest first across users: a calendar is selected only as its credential is created,
+            # so credential id order is creation order.
+            "selected_calendars": [
+                asdict(s)
+                for s in sorted(
+                    (s for rows in self.selected_calendars.values() for s in rows), key=lambda s: s.credential_id
+                )
+            ],
             "destination_calendars": [asdict(d) for d in self.destination_calendars.values()],
             "tokens": [
                 {"kind": t.kind, "user_id": t.user_id, "expires_at": t.expires_at, "scopes": t.scopes}
@@ -217,6 +230,13 @@ class CalcomStore:
             ],
             "pending_oauth_codes": len(self.oauth_codes),
         }
+
+
+def _set_or_drop(table: dict[int, list[Any]], key: int, rows: list[Any]) -> None:
+    if rows:
+        table[key] = rows
+    else:
+        table.pop(key, None)
 
 
 def _fingerprint(secret: str | None) -> str | None:

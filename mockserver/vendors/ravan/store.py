@@ -153,9 +153,18 @@ class RavanStore:
 
     def restored(self) -> None:
         """Re-register the issued Cal.com API keys after decoding (so every worker masks them)."""
-        for account in self.accounts.values():
-            if account.api_key is not None:
-                issued.register(account.api_key)
+        for account_id, account in self.accounts.items():
+            self.restored_entry("accounts", account_id, account)
+        for agent_id, agent in self.agents.items():
+            self.restored_entry("agents", agent_id, agent)
+
+    def restored_entry(self, field: str, key: Any, value: Any) -> None:
+        """One entry that arrived from another process (``self.<field>[key] = value`` already
+        done): register the secrets it holds."""
+        if field == "accounts" and value.api_key is not None:
+            issued.register(value.api_key)
+        elif field == "agents" and value.private_account is not None:
+            issued.register(value.private_account.api_key)
 
     def dump(self) -> dict[str, Any]:
         return {

@@ -105,8 +105,10 @@ class RecallStore:
     # A token's signature check is the costliest step of a calendar request (PyJWT's base64 and
     # HMAC work, about a third of the request's CPU), and its outcome depends only on the token
     # and this store's key, so each verified token is checked once. Expiry stays the caller's
-    # check against the fake's clock on every request.
-    _verified_tokens: dict[str, CalendarToken] = field(default_factory=dict, repr=False, compare=False)
+    # check against the fake's clock on every request. Only a cache: entries are keyed by the
+    # signing key too, so one verified under a key this store no longer has (a reset another
+    # process made) is never found, and it holds no store entity.
+    _verified_tokens: dict[tuple[str, str], CalendarToken] = field(default_factory=dict, repr=False, compare=False)
 
     # -- workspaces ---------------------------------------------------------------------------
     def add_workspace(self) -> Workspace:
@@ -187,14 +189,15 @@ class RecallStore:
 
     def read_calendar_token(self, token: str) -> CalendarToken | None:
         """What the token says, or None when it was not issued by this store."""
-        known = self._verified_tokens.get(token)
+        remembered = (self.signing_key, token)
+        known = self._verified_tokens.get(remembered)
         if known is not None:
             return known
         claims = self._verify_calendar_token(token)
         if claims is not None:
             if len(self._verified_tokens) >= TOKEN_MEMORY_LIMIT:
                 self._verified_tokens.clear()
-            self._verified_tokens[token] = claims
+            self._verified_tokens[remembered] = claims
         return claims
 
     def _verify_calendar_token(self, token: str) -> CalendarToken | None:
@@ -218,6 +221,15 @@ class RecallStore:
         """Re-register the issued API keys after decoding (so every worker masks them)."""
         for key in self.api_keys:
             issued.register(key)
+
+    def restored_entry(self, field: str, key: Any, value: Any) -> None:
+        """One entry that arrived from another process (``self.<field>[key] = value`` already
+        done): register the secrets it holds."""
+        if field == "api_keys":
+            issued.register(key)
+        elif field == "workspaces":
+            for api_key in value.api_keys:
+                issued.register(api_key)
 
     def dump(self) -> dict[str, Any]:
         return {

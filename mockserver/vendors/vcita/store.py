@@ -113,6 +113,12 @@ class VcitaStore:
         for token in self.tokens:
             issued.register(token)
 
+    def restored_entry(self, field: str, key: Any, value: Any) -> None:
+        """One entry that arrived from another process (``self.<field>[key] = value`` already
+        done): register the secrets it holds."""
+        if field == "tokens":
+            issued.register(key)
+
     def dump(self) -> dict[str, Any]:
         return {
             "businesses": [asdict(b) for b in self.businesses.values()],

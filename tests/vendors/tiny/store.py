@@ -44,6 +44,12 @@ class NotesStore:
         for token in self.tokens:
             issued.register(token)
 
+    def restored_entry(self, field: str, key: Any, value: Any) -> None:
+        """One entry that arrived from another process (``self.<field>[key] = value`` already
+        done): register the secrets it holds."""
+        if field == "tokens":
+            issued.register(key)
+
     def dump(self) -> dict[str, Any]:
         """The state as JSON-ready data (tokens by prefix only)."""
         return {"notes": [asdict(note) for note in self.notes.values()], "tokens": [t[:9] for t in self.tokens]}
