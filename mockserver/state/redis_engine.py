@@ -119,6 +119,8 @@ class Kept:
     """The fake has no records in Redis yet: its first commit writes them all."""
     started: int = 0
     """``seq`` when the request running now started (what its reads are checked against)."""
+    faulty: bool = False
+    """Faults were set when the request running now started (taking one changes them)."""
     tail: asyncio.Future[list[int] | None] | None = None
     """The outcome of the last staged commit: the sequence numbers of this process' commits since
     (None: it failed)."""
@@ -135,7 +137,7 @@ class Staged:
     small_writes: dict[str, bytes]
     entries: list[str]
     fields: list[str]
-    journal: list[Any]
+    journal: RedisJournal
     previous: asyncio.Future[list[int] | None] | None
     done: asyncio.Future[list[int] | None]
 
@@ -396,23 +398,39 @@ class RedisEngine(Engine):
         return found
 
     @staticmethod
-    def _journal_args(journal: Journal) -> list[Any]:
-        assert isinstance(journal, RedisJournal)
-        args: list[Any] = [journal.cap, journal.max_bytes, len(journal.ops)]
-        for op, arg in journal.ops:
-            args += [op, arg]
-        args.append(len(journal.pending))
-        for given_id, entry in journal.pending:
-            args += [entry["api"], "" if given_id is None else given_id, codec.dumps(entry), entry_size(entry)]
-        return args
+    def _commit_args(
+        plain: dict[str, str],
+        small_writes: dict[str, bytes],
+        changed: dict[str, bytes | None],
+        journal: RedisJournal,
+        **header: Any,
+    ) -> list[Any]:
+        """The commit script's arguments: a JSON header, then the values it points at."""
+        values: list[bytes] = []
 
-    @staticmethod
-    def _entry_writes(changed: dict[str, bytes | None]) -> list[Any]:
-        args: list[Any] = [len(changed)]
+        def at(value: bytes) -> int:
+            values.append(value)
+            return len(values) + 1  # ARGV index; the header is ARGV[1]
+
+        writes = []
         for name, value in changed.items():
             api, field = name[len(records.ENTRY) :].split(":", 2)[:2]
-            args += [name, records.field_name(api, field), b"" if value is None else value]
-        return args
+            writes.append([name, records.field_name(api, field), 0 if value is None else at(value)])
+        header.update(
+            plain=[[name, value] for name, value in plain.items()],
+            small=[[name, at(value)] for name, value in small_writes.items()],
+            writes=writes,
+            cap=journal.cap,
+            max_bytes=journal.max_bytes,
+            ops=[[op, arg] for op, arg in journal.ops],
+            journal=[
+                [entry["api"], "" if given_id is None else str(given_id), at(codec.dumps(entry)), entry_size(entry)]
+                for given_id, entry in journal.pending
+            ],
+        )
+        header.setdefault("entries", [])
+        header.setdefault("fields", [])
+        return [codec.dumps(header), *values]
 
     def _session_keys(self, session: str) -> list[str]:
         """The keys every script gets: world hash, journal, session info (the world hash for the
@@ -444,6 +462,7 @@ class RedisEngine(Engine):
         assert isinstance(journal, RedisJournal)
         journal.pending, journal.ops = [], []
         kept.started = kept.seq
+        kept.faulty = bool(kept.world.faults.list())
         kept.tracker.start()
         return kept
 
@@ -482,6 +501,14 @@ class RedisEngine(Engine):
             fresh=not found[f"aseq:{api}"],
         )
 
+    def _journal_copy(self, journal: Journal) -> RedisJournal:
+        """What a request added to the journal, kept apart for its commit."""
+        assert isinstance(journal, RedisJournal)
+        copied = RedisJournal(self, journal._session, journal.cap)
+        copied.set_max_bytes(journal.max_bytes)
+        copied.pending, copied.ops = journal.pending, journal.ops
+        return copied
+
     def discard(self, kept: Kept) -> None:
         """Forget this process' copy of a fake (after a failed request: it may hold its changes)."""
         cache_key = (id(asyncio.get_running_loop()), kept.session, kept.api)
@@ -514,8 +541,13 @@ class RedisEngine(Engine):
             changed = records.touched(api, store, kept.tracker, kept.records)
             entries, fields = records.read_names(api, kept.tracker)
             entries += records.whole_names(api, store)
-        small = self._small_records(world, [api])
-        small_writes = {name: value for name, value in small.items() if kept.small.get(name) != value}
+        # On a vendor request only taking a fault changes a small record (settings, the clock and
+        # the counters' generations change through the control plane).
+        small_writes: dict[str, bytes] = {}
+        if kept.faulty:
+            faults = codec.dumps(codec.faults_data(world))
+            if kept.small.get("faults") != faults:
+                small_writes["faults"] = faults
         for record, encoded in changed.items():
             if encoded is None:
                 kept.records.pop(record, None)
@@ -526,7 +558,7 @@ class RedisEngine(Engine):
         previous, kept.tail = kept.tail, asyncio.get_running_loop().create_future()
         return Staged(
             kept, kept.started, fresh, changed, small_writes, entries, fields,
-            self._journal_args(world.journal), previous, kept.tail,
+            self._journal_copy(world.journal), previous, kept.tail,
         )  # fmt: skip
 
     async def finish(self, staged: Staged) -> bool:
@@ -546,15 +578,20 @@ class RedisEngine(Engine):
             plain = {"epoch": kept.epoch, **{f"v:{name}": version for name, version in kept.versions.items()}}
             if staged.fresh:
                 plain[f"aseq:{kept.api}"] = "0"
-            args: list[Any] = ["1", int(time.time() * 1000), staged.since, kept.seq, kept.api, len(own), *own]
-            args.append(len(plain))
-            for checked, expected in plain.items():
-                args += [checked, expected]
-            args += [len(entries), *entries, len(fields), *fields, len(staged.small_writes)]
-            for written, value in staged.small_writes.items():
-                args += [written, value]
-            args += self._entry_writes(staged.changed)
-            args += staged.journal
+            args = self._commit_args(
+                plain,
+                staged.small_writes,
+                staged.changed,
+                staged.journal,
+                count=True,
+                now=str(int(time.time() * 1000)),
+                since=staged.since,
+                own=own,
+                entries=entries,
+                fields=fields,
+                api=kept.api,
+                changes_since=kept.seq,
+            )
             client, scripts = self.async_client()
             try:
                 reply = await scripts["commit"](keys=self._session_keys(kept.session), args=args, client=client)
@@ -655,18 +692,11 @@ class RedisEngine(Engine):
                 return result
             # A transaction that writes nothing reads from one consistent snapshot (HGETALL is
             # atomic): only a writing one must prove that what it read is still current.
-            plain: dict[str, Any] = {}
+            plain: dict[str, str] = {}
             if changed or small_writes:
-                plain = {"seq": values.get("seq", b"0"), "epoch": values.get("epoch", b"0")}
-                plain.update({f"v:{name}": values.get(f"v:{name}", b"0") for name in small_names})
-            args: list[Any] = ["0", int(time.time() * 1000), "", "", "", 0, len(plain)]
-            for name, value in plain.items():
-                args += [name, value]
-            args += [0, 0, len(small_writes)]
-            for name, value in small_writes.items():
-                args += [name, value]
-            args += self._entry_writes(changed)
-            args += self._journal_args(journal)
+                plain = {"seq": values.get("seq", b"0").decode(), "epoch": values.get("epoch", b"0").decode()}
+                plain.update({f"v:{name}": values.get(f"v:{name}", b"0").decode() for name in small_names})
+            args = self._commit_args(plain, small_writes, changed, journal)
             reply = self.sync_call(partial(self._run_script, "commit", keys, args))
             if reply[0] == -1:
                 raise UnknownSession(session)

@@ -70,84 +70,75 @@ return {epoch, seq, small, records}
 COMMIT = """
 -- KEYS[1] world hash, KEYS[2] journal stream, KEYS[3] session info (the world hash again for
 -- the default session), KEYS[4] the change index.
--- ARGV: count ('1': a request, counted on the session), now (epoch ms),
---       since (the sequence number the caller's reads are checked from; '' when it checks no
---       record), changes_since (the answer carries the API's records others changed after it),
---       api ('' for no such answer),
---       n, seq*                          the caller's own earlier commits after ``since`` (a
---                                        record they changed last is not a conflict)
---       n, (field, expected value)*      plain fields of the world hash that must hold a value
---       n, name*                         records read one by one: unchanged since ``since``
---       n, field*                        fields read whole (``<api>:<field>``): no record of
---                                        theirs changed since ``since``
---       n, (field, value)*               small records written (each with a version v:<field>)
---       n, (name, field, value)*         store records written ('' removes it)
---       journal_cap, journal_max_bytes, n, (op, arg)*, n, (api, id or '', json, size)*
--- The journal holds at most journal_cap entries and journal_max_bytes of their sizes (the
--- newest entry is always kept); ``jbytes`` in the world hash is the sum of the sizes held.
+-- ARGV[1] a JSON object (one argument: packing many small arguments costs the client more than
+-- the script's decoding); ARGV[2..] the values it points at by index:
+--   count        true: a request, counted on the session (with ``now``, epoch ms)
+--   since        the sequence number the caller's reads are checked from (absent: no record
+--                checks); own: the caller's own earlier commits after it (a record they changed
+--                last is no conflict)
+--   plain        [[field, value]]: fields of the world hash that must hold these values
+--   entries      records read one by one: unchanged since ``since``
+--   fields       fields read whole (``<api>:<field>``): no record of theirs changed since
+--   small        [[field, index]]: small records written (each with a version v:<field>)
+--   writes       [[name, field, index]]: store records written (index 0 removes the record)
+--   cap, max_bytes, ops [[op, arg]], journal [[api, id or '', index, size]]: the journal
+--   api, changes_since: the answer carries the API's records others changed after it
+-- The journal holds at most ``cap`` entries and ``max_bytes`` of their sizes (the newest entry
+-- is always kept); ``jbytes`` in the world hash is the sum of the sizes held.
 -- Answers {0} when something read changed since (nothing written), {-1} when the session is
 -- gone, else {1, seq, {name, value, ...}}: the session's sequence number after the commit, and
 -- the API's records others changed after ``changes_since`` (value '' for a removed one).
 local w, j, c = KEYS[1], KEYS[2], KEYS[4]
+local h = cjson.decode(ARGV[1])
 local named = KEYS[3] ~= KEYS[1]
 if named and redis.call('EXISTS', KEYS[3]) == 0 then
   return {-1}
 end
-local since = tonumber(ARGV[3])
-local i = 6
-local own = {}
-local n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
-  own[ARGV[i]] = true
-  i = i + 1
-end
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
-  if (redis.call('HGET', w, ARGV[i]) or '0') ~= ARGV[i + 1] then
+for _, pair in ipairs(h.plain) do
+  if (redis.call('HGET', w, pair[1]) or '0') ~= pair[2] then
     return {0}
   end
-  i = i + 2
 end
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
-  local changed = redis.call('ZSCORE', c, ARGV[i])
-  if changed and tonumber(changed) > since and not own[changed] then
+local since = h.since
+if since then
+  local own = {}
+  for _, seq in ipairs(h.own) do
+    own[seq] = true
+  end
+  for _, name in ipairs(h.entries) do
+    local changed = redis.call('ZSCORE', c, name)
+    if changed and tonumber(changed) > since and not own[tonumber(changed)] then
+      return {0}
+    end
+  end
+  for _, field in ipairs(h.fields) do
+    if tonumber(redis.call('HGET', w, 'fseq:' .. field) or '0') > since then
+      return {0}
+    end
+  end
+  if since < tonumber(redis.call('HGET', w, 'cfloor') or '0') then
     return {0}
   end
-  i = i + 1
 end
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
-  if tonumber(redis.call('HGET', w, 'fseq:' .. ARGV[i]) or '0') > since then
-    return {0}
-  end
-  i = i + 1
-end
-if since and since < tonumber(redis.call('HGET', w, 'cfloor') or '0') then
-  return {0}
-end
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
-  redis.call('HSET', w, ARGV[i], ARGV[i + 1])
-  redis.call('HINCRBY', w, 'v:' .. ARGV[i], 1)
-  i = i + 2
+for _, pair in ipairs(h.small) do
+  redis.call('HSET', w, pair[1], ARGV[pair[2]])
+  redis.call('HINCRBY', w, 'v:' .. pair[1], 1)
 end
 local seq = tonumber(redis.call('HGET', w, 'seq') or '0')
-local writes = tonumber(ARGV[i]); i = i + 1
+local writes = #h.writes
 if writes > 0 then
   seq = redis.call('HINCRBY', w, 'seq', 1)
 end
-for _ = 1, writes do
-  local name, field, value = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  if value == '' then
+for _, write in ipairs(h.writes) do
+  local name, field = write[1], write[2]
+  if write[3] == 0 then
     redis.call('HDEL', w, name)
   else
-    redis.call('HSET', w, name, value)
+    redis.call('HSET', w, name, ARGV[write[3]])
   end
   redis.call('ZADD', c, seq, name)
   redis.call('HSET', w, 'fseq:' .. field, seq)
   redis.call('HSET', w, 'aseq:' .. string.match(field, '^[^:]*'), seq)
-  i = i + 3
 end
 -- The change index keeps the newest changes only; a reader behind what it keeps reads again.
 if writes > 0 and redis.call('ZCARD', c) > 50000 then
@@ -155,15 +146,12 @@ if writes > 0 and redis.call('ZCARD', c) > 50000 then
   redis.call('ZREMRANGEBYRANK', c, 0, 9999)
   redis.call('HSET', w, 'cfloor', dropped[2])
 end
-local cap = tonumber(ARGV[i]); i = i + 1
-local max_bytes = tonumber(ARGV[i]); i = i + 1
 -- a stream entry's fields: api, <api>, id, <id>, e, <json>, s, <size>
 local function size_of(fields)
   return tonumber(fields[8] or '0')
 end
-n = tonumber(ARGV[i]); i = i + 1
-for _ = 1, n do
-  local op, arg = ARGV[i], ARGV[i + 1]
+for _, pair in ipairs(h.ops) do
+  local op, arg = pair[1], pair[2]
   if op == 'clear' then
     redis.call('DEL', j)
     redis.call('HSET', w, 'jbytes', 0)
@@ -178,23 +166,20 @@ for _ = 1, n do
   elseif op == 'next_id' then
     redis.call('HSET', w, 'jnext', tonumber(arg) - 1)
   end
-  i = i + 2
 end
-local entries = tonumber(ARGV[i]); i = i + 1
-for _ = 1, entries do
-  local id = ARGV[i + 1]
+for _, entry in ipairs(h.journal) do
+  local id = entry[2]
   if id == '' then
     id = redis.call('HINCRBY', w, 'jnext', 1)
   end
-  redis.call('XADD', j, '*', 'api', ARGV[i], 'id', id, 'e', ARGV[i + 2], 's', ARGV[i + 3])
-  redis.call('HINCRBY', w, 'jbytes', tonumber(ARGV[i + 3]))
-  i = i + 4
+  redis.call('XADD', j, '*', 'api', entry[1], 'id', id, 'e', ARGV[entry[3]], 's', entry[4])
+  redis.call('HINCRBY', w, 'jbytes', entry[4])
 end
-if entries > 0 then
+if #h.journal > 0 then
   -- drop the oldest entries past either cap
   local held = redis.call('XLEN', j)
   local bytes = tonumber(redis.call('HGET', w, 'jbytes') or '0')
-  while held > 0 and (held > cap or (bytes > max_bytes and held > 1)) do
+  while held > 0 and (held > h.cap or (bytes > h.max_bytes and held > 1)) do
     local oldest = redis.call('XRANGE', j, '-', '+', 'COUNT', 1)[1]
     redis.call('XDEL', j, oldest[1])
     bytes = bytes - size_of(oldest[2])
@@ -203,9 +188,9 @@ if entries > 0 then
   redis.call('HSET', w, 'jbytes', bytes)
 end
 if named then
-  if ARGV[1] == '1' then
+  if h.count then
     redis.call('HINCRBY', KEYS[3], 'requests', 1)
-    redis.call('HSET', KEYS[3], 'last_used', ARGV[2])
+    redis.call('HSET', KEYS[3], 'last_used', h.now)
     redis.call('PEXPIRE', KEYS[3], math.floor(tonumber(redis.call('HGET', KEYS[3], 'ttl')) * 1000))
   end
   local ttl = redis.call('PTTL', KEYS[3])
@@ -216,20 +201,16 @@ if named then
   end
 end
 local changes = {}
-if ARGV[5] ~= '' then
-  local prefix = 'e:' .. ARGV[5] .. ':'
-  for _, name in ipairs(redis.call('ZRANGEBYSCORE', c, '(' .. ARGV[4], '+inf', 'WITHSCORES')) do
-    changes[#changes + 1] = name
-  end
-  local others = {}
-  for k = 1, #changes, 2 do
-    local name = changes[k]
-    if string.sub(name, 1, #prefix) == prefix and (writes == 0 or tonumber(changes[k + 1]) ~= seq) then
-      others[#others + 1] = name
-      others[#others + 1] = redis.call('HGET', w, name) or ''
+if h.api then
+  local prefix = 'e:' .. h.api .. ':'
+  local found = redis.call('ZRANGEBYSCORE', c, '(' .. h.changes_since, '+inf', 'WITHSCORES')
+  for k = 1, #found, 2 do
+    local name = found[k]
+    if string.sub(name, 1, #prefix) == prefix and (writes == 0 or tonumber(found[k + 1]) ~= seq) then
+      changes[#changes + 1] = name
+      changes[#changes + 1] = redis.call('HGET', w, name) or ''
     end
   end
-  changes = others
 end
 return {1, seq, changes}
 """

@@ -17,7 +17,7 @@ from mockserver.app import build_app
 from mockserver.runtime import Runtime
 from mockserver.server import ServerThread
 from mockserver.state.engine import open_engine
-from mockserver.state.redis_engine import Kept, RedisEngine
+from mockserver.state.redis_engine import RedisEngine, Staged
 from mockserver.vendors import ALL_VENDORS
 
 ITEMS = "/vcita/business/scheduling/v1/external_calendar_items"
@@ -264,10 +264,11 @@ def test_concurrent_writers_of_shared_records_lose_nothing(two_workers: tuple[st
 def test_the_check_catches_a_commit_without_read_checks(
     two_workers: tuple[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A planted bug: commits that check nothing they read. The invariant check must see lost updates."""
+    """A planted bug: commits that check none of the records they read. The invariant check must
+    see lost updates."""
 
-    def unchecked(self: RedisEngine, kept: Kept) -> tuple[dict[str, str], list[str], list[str]]:
-        return {}, [], []
+    def unchecked(self: RedisEngine, staged: Staged) -> tuple[list[str], list[str]]:
+        return [], []
 
     monkeypatch.setattr(RedisEngine, "_read_checks", unchecked)
     lost = _lost_credentials(two_workers)
