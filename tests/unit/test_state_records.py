@@ -117,7 +117,7 @@ def test_whole_field_reads_find_additions_and_removals() -> None:
 
 
 def test_put_and_refreshed_bring_in_records_from_elsewhere() -> None:
-    store, tracker, held = _tracked(VCITA, _vcita_store())
+    store, _, _ = _tracked(VCITA, _vcita_store())
     other = _vcita_store(1)
     token = next(iter(other.tokens))
     raw = records.split("vcita", other)[records.entry_name("vcita", "tokens", token)]
