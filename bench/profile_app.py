@@ -3,6 +3,7 @@
     .venv/bin/python bench/profile_app.py                      # every scenario, µs of CPU per request
     .venv/bin/python bench/profile_app.py vcita-disable --profile cprofile
     .venv/bin/python bench/profile_app.py vcita-disable --profile pyinstrument   # pip install pyinstrument
+    .venv/bin/python bench/profile_app.py vcita-disable --state redis://127.0.0.1:6379/15
 
 The app is built as ``mockserver serve`` builds it (response validation off, rate limits off so
 the load does not turn into 429s). The minimum over ``--repeat`` runs is reported: on a shared
@@ -69,11 +70,15 @@ async def call(app: Any, request: Request, prefix: str) -> int:
     return status
 
 
-def build(validate_responses: bool = False) -> Any:
-    """The app as ``mockserver serve`` builds it, with rate limits off."""
+def build(validate_responses: bool = False, state: str | None = None) -> Any:
+    """The app as ``mockserver serve`` builds it (on the ``--state`` given), with rate limits off."""
     from mockserver.app import build_app
+    from mockserver.runtime import Runtime
+    from mockserver.state.engine import open_engine
+    from mockserver.vendors import ALL_VENDORS
 
-    app = build_app(validate_responses=validate_responses)
+    runtime = Runtime(ALL_VENDORS, engine=open_engine(state)) if state else None
+    app = build_app(runtime, validate_responses=validate_responses)
     app.admin.update_settings({"rate_limits": False})
     return app
 
@@ -104,13 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--validate-responses", action="store_true")
     parser.add_argument("--profile", choices=["cprofile", "pyinstrument"])
     parser.add_argument("--out", type=Path, default=Path("bench-results"), help="where profiles are written")
+    parser.add_argument("--state", help="a redis:// URL: the Redis engine (its round trips count as waiting, not CPU)")
     args = parser.parse_args(argv)
     unknown = [key for key in args.scenarios if key not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenario {unknown[0]!r}; known: {', '.join(SCENARIOS)}")
     args.scenarios = args.scenarios or list(DEFAULT_SCENARIOS)
 
-    app = build(args.validate_responses)
+    app = build(args.validate_responses, args.state)
     served = set(app.apis)
     for key in args.scenarios:
         if SCENARIOS[key].api not in served:

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redis
 import redis.asyncio
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from ..journal import Journal
 from ..journal_query import entry_size, materialized
@@ -308,10 +308,37 @@ class RedisEngine(Engine):
         loop = asyncio.get_running_loop()
         found = self._async.get(loop)
         if found is None:
-            client = redis.asyncio.Redis.from_url(self.url, **self._options)  # type: ignore[arg-type]
+            # No socket_timeout here: redis-py arms an asyncio timeout around every read and
+            # write, which costs more than the rest of a request's round trip. A Redis that is
+            # down refuses connections (503 at once); one that hangs is found by TCP keepalive.
+            client = redis.asyncio.Redis.from_url(
+                self.url, socket_connect_timeout=self._options["socket_connect_timeout"], socket_keepalive=True
+            )
             found = (client, {name: client.register_script(text) for name, text in _SCRIPTS.items()})
             self._async[loop] = found
         return found
+
+    @staticmethod
+    async def _evalsha(client: Any, script: Any, keys: list[str], args: list[Any]) -> Any:
+        """Run a registered script on one pooled connection: a commit, the hot path, without the
+        client's per-command retry and bookkeeping layers (loading the script when Redis lost it)."""
+        pool = client.connection_pool
+        connection = await pool.get_connection()
+        try:
+            await connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
+            try:
+                return await connection.read_response()
+            except NoScriptError:
+                await connection.send_command("SCRIPT", "LOAD", script.script)
+                await connection.read_response()
+                await connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
+                return await connection.read_response()
+        except BaseException:
+            # Cancelled or failed half way: its reply may still be on the way, so it is not reused.
+            await connection.disconnect()
+            raise
+        finally:
+            await pool.release(connection)
 
     def unavailable(self, exc: BaseException) -> EngineUnavailable:
         """The error for a lost Redis, logged once per incident."""
@@ -594,7 +621,7 @@ class RedisEngine(Engine):
             )
             client, scripts = self.async_client()
             try:
-                reply = await scripts["commit"](keys=self._session_keys(kept.session), args=args, client=client)
+                reply = await self._evalsha(client, scripts["commit"], self._session_keys(kept.session), args)
             except (RedisError, OSError) as exc:
                 self.discard(kept)
                 raise self.unavailable(exc) from None

@@ -43,7 +43,14 @@ def mockserver(*args: str, env: dict[str, str] | None = None) -> subprocess.Pope
         stderr=subprocess.STDOUT,
         text=True,
         env=env or ENV,
+        # Python does not install its Ctrl-C handler when SIGINT is ignored at start, and an
+        # ignored disposition is inherited: give the run the default whatever this process has.
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def finish(process: subprocess.Popen[str], timeout: float = 600) -> tuple[int, str]:
