@@ -28,7 +28,7 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -69,6 +69,9 @@ def backoff(attempt: int) -> float:
 
 DEFAULT_NAMESPACE = "mockserver"
 _SMALL_FIELDS = ("settings", "clock", "faults")
+_KEPT_OWN = 256
+"""Sequence numbers of its own commits a process remembers per fake (reads are not conflicts
+with them); a request that started before the oldest may be run again for nothing."""
 _KEPT_STORES = 256
 """Fakes a process keeps decoded (see :meth:`RedisEngine.prepare`): one per fake and session in use."""
 
@@ -121,9 +124,22 @@ class Kept:
     """``seq`` when the request running now started (what its reads are checked against)."""
     faulty: bool = False
     """Faults were set when the request running now started (taking one changes them)."""
-    tail: asyncio.Future[list[int] | None] | None = None
-    """The outcome of the last staged commit: the sequence numbers of this process' commits since
-    (None: it failed)."""
+    queue: list[Staged] = field(default_factory=list)
+    """Staged requests waiting for their commit, in the order they ran."""
+    committer: asyncio.Task[None] | None = None
+    own: list[int] = field(default_factory=list)
+    """The sequence numbers of this process' latest commits on the fake."""
+
+
+@dataclass
+class _Commit:
+    """One commit as the commit script takes it."""
+
+    changed: dict[str, bytes | None]
+    small_writes: dict[str, bytes]
+    plain: dict[str, str]
+    journal: RedisJournal
+    header: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -138,8 +154,7 @@ class Staged:
     entries: list[str]
     fields: list[str]
     journal: RedisJournal
-    previous: asyncio.Future[list[int] | None] | None
-    done: asyncio.Future[list[int] | None]
+    done: asyncio.Future[bool]
 
 
 class RedisJournal(Journal):
@@ -425,39 +440,42 @@ class RedisEngine(Engine):
         return found
 
     @staticmethod
-    def _commit_args(
-        plain: dict[str, str],
-        small_writes: dict[str, bytes],
-        changed: dict[str, bytes | None],
-        journal: RedisJournal,
-        **header: Any,
-    ) -> list[Any]:
-        """The commit script's arguments: a JSON header, then the values it points at."""
+    def _commit_args(commits: list[_Commit], **top: Any) -> list[Any]:
+        """The commit script's arguments: a JSON object, then the values it points at."""
         values: list[bytes] = []
 
         def at(value: bytes) -> int:
             values.append(value)
-            return len(values) + 1  # ARGV index; the header is ARGV[1]
+            return len(values) + 1  # ARGV index; the object is ARGV[1]
 
-        writes = []
-        for name, value in changed.items():
-            api, field = name[len(records.ENTRY) :].split(":", 2)[:2]
-            writes.append([name, records.field_name(api, field), 0 if value is None else at(value)])
-        header.update(
-            plain=[[name, value] for name, value in plain.items()],
-            small=[[name, at(value)] for name, value in small_writes.items()],
-            writes=writes,
-            cap=journal.cap,
-            max_bytes=journal.max_bytes,
-            ops=[[op, arg] for op, arg in journal.ops],
-            journal=[
-                [entry["api"], "" if given_id is None else str(given_id), at(codec.dumps(entry)), entry_size(entry)]
-                for given_id, entry in journal.pending
-            ],
-        )
-        header.setdefault("entries", [])
-        header.setdefault("fields", [])
-        return [codec.dumps(header), *values]
+        described = []
+        for commit in commits:
+            writes = []
+            for name, value in commit.changed.items():
+                api, field = name[len(records.ENTRY) :].split(":", 2)[:2]
+                writes.append([name, records.field_name(api, field), 0 if value is None else at(value)])
+            journal = commit.journal
+            described.append(
+                {
+                    **commit.header,
+                    "plain": [[name, value] for name, value in commit.plain.items()],
+                    "small": [[name, at(value)] for name, value in commit.small_writes.items()],
+                    "writes": writes,
+                    "cap": journal.cap,
+                    "max_bytes": journal.max_bytes,
+                    "ops": [[op, arg] for op, arg in journal.ops],
+                    "journal": [
+                        [
+                            entry["api"],
+                            "" if given_id is None else str(given_id),
+                            at(codec.dumps(entry)),
+                            entry_size(entry),
+                        ]
+                        for given_id, entry in journal.pending
+                    ],
+                }
+            )
+        return [codec.dumps({**top, "commits": described}), *values]
 
     def _session_keys(self, session: str) -> list[str]:
         """The keys every script gets: world hash, journal, session info (the world hash for the
@@ -582,67 +600,83 @@ class RedisEngine(Engine):
                 kept.records[record] = encoded
         kept.small.update(small_writes)
         kept.fresh = False
-        previous, kept.tail = kept.tail, asyncio.get_running_loop().create_future()
         return Staged(
             kept, kept.started, fresh, changed, small_writes, entries, fields,
-            self._journal_copy(world.journal), previous, kept.tail,
+            self._journal_copy(world.journal), asyncio.get_running_loop().create_future(),
         )  # fmt: skip
 
     async def finish(self, staged: Staged) -> bool:
-        """Commit a staged request after the one before it; False when something it read changed
-        meanwhile (or the one before failed): run it again. Raises :class:`UnknownSession`,
-        :class:`EngineUnavailable`."""
+        """Commit a staged request; False when something it read changed meanwhile (or a request
+        before it on the same fake failed): run it again. Raises :class:`UnknownSession`,
+        :class:`EngineUnavailable`.
+
+        Requests staged while a commit is on its way wait, and go out together in the next one
+        (a group commit): one round trip and one script run for all of them, applied in the
+        order they ran.
+        """
         kept = staged.kept
-        done = staged.done
-        try:
-            own: list[int] = []
-            if staged.previous is not None:
-                before = await staged.previous
-                if before is None:
-                    return False
-                own = [seq for seq in before if seq > staged.since]
+        kept.queue.append(staged)
+        if kept.committer is None or kept.committer.done():
+            kept.committer = asyncio.get_running_loop().create_task(self._commit_queue(kept))
+        return await staged.done
+
+    async def _commit_queue(self, kept: Kept) -> None:
+        """Commit ``kept``'s staged requests, batch after batch, until none waits."""
+        while kept.queue:
+            batch, kept.queue = kept.queue, []
+            try:
+                applied = await self._commit_batch(kept, batch)
+            except (UnknownSession, EngineUnavailable) as exc:
+                self.discard(kept)
+                for staged in [*batch, *kept.queue]:
+                    if not staged.done.done():
+                        staged.done.set_exception(exc)
+                kept.queue = []
+                return
+            for staged in batch[:applied]:
+                staged.done.set_result(True)
+            if applied < len(batch):
+                # A later request ran on the failed one's changes: all run again on fresh data.
+                self.discard(kept)
+                for staged in [*batch[applied:], *kept.queue]:
+                    staged.done.set_result(False)
+                kept.queue = []
+                return
+
+    async def _commit_batch(self, kept: Kept, batch: list[Staged]) -> int:
+        """One commit script run for ``batch``; answers how many of it were applied."""
+        commits = []
+        versions = dict(kept.versions)
+        for staged in batch:
             entries, fields = self._read_checks(staged)
-            plain = {"epoch": kept.epoch, **{f"v:{name}": version for name, version in kept.versions.items()}}
+            plain = {"epoch": kept.epoch, **{f"v:{name}": version for name, version in versions.items()}}
             if staged.fresh:
                 plain[f"aseq:{kept.api}"] = "0"
-            args = self._commit_args(
-                plain,
-                staged.small_writes,
-                staged.changed,
-                staged.journal,
-                count=True,
-                now=str(int(time.time() * 1000)),
-                since=staged.since,
-                own=own,
-                entries=entries,
-                fields=fields,
-                api=kept.api,
-                changes_since=kept.seq,
-            )
-            client, scripts = self.async_client()
-            try:
-                reply = await self._evalsha(client, scripts["commit"], self._session_keys(kept.session), args)
-            except (RedisError, OSError) as exc:
-                self.discard(kept)
-                raise self.unavailable(exc) from None
-            self._up()
-            if reply[0] == -1:
-                self.discard(kept)
-                raise UnknownSession(kept.session)
-            if reply[0] == 0:
-                self.discard(kept)
-                return False
-            _, seq, pairs = reply
+            for name in staged.small_writes:  # what the next one in the batch finds
+                versions[name] = str(int(versions[name]) + 1)
+            own = [seq for seq in kept.own if seq > staged.since]
+            header = {"count": True, "since": staged.since, "own": own, "entries": entries, "fields": fields}
+            commits.append(_Commit(staged.changed, staged.small_writes, plain, staged.journal, header))
+        args = self._commit_args(commits, now=str(int(time.time() * 1000)), api=kept.api, changes_since=kept.seq)
+        client, scripts = self.async_client()
+        try:
+            reply = await self._evalsha(client, scripts["commit"], self._session_keys(kept.session), args)
+        except (RedisError, OSError) as exc:
+            raise self.unavailable(exc) from None
+        self._up()
+        if reply[0] == -1:
+            raise UnknownSession(kept.session)
+        applied, seqs, seq, pairs = reply
+        for staged, committed in zip(batch[:applied], seqs, strict=True):
             for small_name in staged.small_writes:
                 kept.versions[small_name] = str(int(kept.versions[small_name]) + 1)
-            kept.seq = int(seq)
-            if pairs:
-                self._arrived(kept, pairs)
-            done.set_result([*own, int(seq)] if staged.changed else own)
-            return True
-        finally:
-            if not done.done():
-                done.set_result(None)
+            if staged.changed:
+                kept.own.append(int(committed))
+        del kept.own[:-_KEPT_OWN]
+        kept.seq = int(seq)
+        if pairs and applied == len(batch):
+            self._arrived(kept, pairs)
+        return int(applied)
 
     def _arrived(self, kept: Kept, pairs: list[bytes]) -> None:
         """Records other processes changed (name, value; b'' when removed) into the kept fake."""
@@ -723,7 +757,7 @@ class RedisEngine(Engine):
             if changed or small_writes:
                 plain = {"seq": values.get("seq", b"0").decode(), "epoch": values.get("epoch", b"0").decode()}
                 plain.update({f"v:{name}": values.get(f"v:{name}", b"0").decode() for name in small_names})
-            args = self._commit_args(plain, small_writes, changed, journal)
+            args = self._commit_args([_Commit(changed, small_writes, plain, journal)])
             reply = self.sync_call(partial(self._run_script, "commit", keys, args))
             if reply[0] == -1:
                 raise UnknownSession(session)

@@ -71,115 +71,145 @@ COMMIT = """
 -- KEYS[1] world hash, KEYS[2] journal stream, KEYS[3] session info (the world hash again for
 -- the default session), KEYS[4] the change index.
 -- ARGV[1] a JSON object (one argument: packing many small arguments costs the client more than
--- the script's decoding); ARGV[2..] the values it points at by index:
---   count        true: a request, counted on the session (with ``now``, epoch ms)
---   since        the sequence number the caller's reads are checked from (absent: no record
---                checks); own: the caller's own earlier commits after it (a record they changed
---                last is no conflict)
+-- the script's decoding); ARGV[2..] the values it points at by index. It holds ``commits``, in
+-- the order they ran (a later one may build on an earlier one), each with:
+--   count        true: a request, counted on the session (``now`` at the top, epoch ms)
+--   since        the sequence number its reads are checked from (absent: no record checks);
+--   own          the caller's own earlier commits after it (a record one of them, or an earlier
+--                commit of this batch, changed last is no conflict)
 --   plain        [[field, value]]: fields of the world hash that must hold these values
 --   entries      records read one by one: unchanged since ``since``
 --   fields       fields read whole (``<api>:<field>``): no record of theirs changed since
 --   small        [[field, index]]: small records written (each with a version v:<field>)
 --   writes       [[name, field, index]]: store records written (index 0 removes the record)
 --   cap, max_bytes, ops [[op, arg]], journal [[api, id or '', index, size]]: the journal
---   api, changes_since: the answer carries the API's records others changed after it
+-- and at the top ``api`` and ``changes_since``: the answer carries the API's records others
+-- changed after it.
+-- Commits apply one by one; the first whose reads changed stops the batch (the ones after it
+-- may build on it): nothing of it or after it is written.
 -- The journal holds at most ``cap`` entries and ``max_bytes`` of their sizes (the newest entry
 -- is always kept); ``jbytes`` in the world hash is the sum of the sizes held.
--- Answers {0} when something read changed since (nothing written), {-1} when the session is
--- gone, else {1, seq, {name, value, ...}}: the session's sequence number after the commit, and
--- the API's records others changed after ``changes_since`` (value '' for a removed one).
+-- Answers {-1} when the session is gone, else {applied, {seq of each applied commit}, seq,
+-- {name, value, ...}}: how many commits applied, the session's sequence number after them,
+-- and the API's records others changed after ``changes_since`` (value '' for a removed one).
 local w, j, c = KEYS[1], KEYS[2], KEYS[4]
-local h = cjson.decode(ARGV[1])
+local b = cjson.decode(ARGV[1])
 local named = KEYS[3] ~= KEYS[1]
 if named and redis.call('EXISTS', KEYS[3]) == 0 then
   return {-1}
 end
-for _, pair in ipairs(h.plain) do
-  if (redis.call('HGET', w, pair[1]) or '0') ~= pair[2] then
-    return {0}
-  end
-end
-local since = h.since
-if since then
-  local own = {}
-  for _, seq in ipairs(h.own) do
-    own[seq] = true
-  end
-  for _, name in ipairs(h.entries) do
-    local changed = redis.call('ZSCORE', c, name)
-    if changed and tonumber(changed) > since and not own[tonumber(changed)] then
-      return {0}
-    end
-  end
-  for _, field in ipairs(h.fields) do
-    if tonumber(redis.call('HGET', w, 'fseq:' .. field) or '0') > since then
-      return {0}
-    end
-  end
-  if since < tonumber(redis.call('HGET', w, 'cfloor') or '0') then
-    return {0}
-  end
-end
-for _, pair in ipairs(h.small) do
-  redis.call('HSET', w, pair[1], ARGV[pair[2]])
-  redis.call('HINCRBY', w, 'v:' .. pair[1], 1)
-end
 local seq = tonumber(redis.call('HGET', w, 'seq') or '0')
-local writes = #h.writes
-if writes > 0 then
-  seq = redis.call('HINCRBY', w, 'seq', 1)
-end
-for _, write in ipairs(h.writes) do
-  local name, field = write[1], write[2]
-  if write[3] == 0 then
-    redis.call('HDEL', w, name)
-  else
-    redis.call('HSET', w, name, ARGV[write[3]])
-  end
-  redis.call('ZADD', c, seq, name)
-  redis.call('HSET', w, 'fseq:' .. field, seq)
-  redis.call('HSET', w, 'aseq:' .. string.match(field, '^[^:]*'), seq)
-end
--- The change index keeps the newest changes only; a reader behind what it keeps reads again.
-if writes > 0 and redis.call('ZCARD', c) > 50000 then
-  local dropped = redis.call('ZRANGE', c, 9999, 9999, 'WITHSCORES')
-  redis.call('ZREMRANGEBYRANK', c, 0, 9999)
-  redis.call('HSET', w, 'cfloor', dropped[2])
-end
+local cfloor = tonumber(redis.call('HGET', w, 'cfloor') or '0')
+local mine = {}
+local seqs = {}
+local applied = 0
+local counted = 0
+local journaled = false
+local cap, max_bytes = 0, 0
 -- a stream entry's fields: api, <api>, id, <id>, e, <json>, s, <size>
 local function size_of(fields)
   return tonumber(fields[8] or '0')
 end
-for _, pair in ipairs(h.ops) do
-  local op, arg = pair[1], pair[2]
-  if op == 'clear' then
-    redis.call('DEL', j)
-    redis.call('HSET', w, 'jbytes', 0)
-  elseif op == 'clear_api' then
-    local entries = redis.call('XRANGE', j, '-', '+')
-    for _, entry in ipairs(entries) do
-      if entry[2][2] == arg then
-        redis.call('XDEL', j, entry[1])
-        redis.call('HINCRBY', w, 'jbytes', -size_of(entry[2]))
+local function current(h)
+  for _, pair in ipairs(h.plain) do
+    if (redis.call('HGET', w, pair[1]) or '0') ~= pair[2] then
+      return false
+    end
+  end
+  local since = h.since
+  if not since then
+    return true
+  end
+  if since < cfloor then
+    return false
+  end
+  local own = {}
+  for _, s in ipairs(h.own) do
+    own[s] = true
+  end
+  for _, name in ipairs(h.entries) do
+    local changed = redis.call('ZSCORE', c, name)
+    if changed then
+      changed = tonumber(changed)
+      if changed > since and not own[changed] and not mine[changed] then
+        return false
       end
     end
-  elseif op == 'next_id' then
-    redis.call('HSET', w, 'jnext', tonumber(arg) - 1)
   end
-end
-for _, entry in ipairs(h.journal) do
-  local id = entry[2]
-  if id == '' then
-    id = redis.call('HINCRBY', w, 'jnext', 1)
+  for _, field in ipairs(h.fields) do
+    if tonumber(redis.call('HGET', w, 'fseq:' .. field) or '0') > since then
+      return false
+    end
   end
-  redis.call('XADD', j, '*', 'api', entry[1], 'id', id, 'e', ARGV[entry[3]], 's', entry[4])
-  redis.call('HINCRBY', w, 'jbytes', entry[4])
+  return true
 end
-if #h.journal > 0 then
+for _, h in ipairs(b.commits) do
+  if not current(h) then
+    break
+  end
+  for _, pair in ipairs(h.small) do
+    redis.call('HSET', w, pair[1], ARGV[pair[2]])
+    redis.call('HINCRBY', w, 'v:' .. pair[1], 1)
+  end
+  if #h.writes > 0 then
+    seq = redis.call('HINCRBY', w, 'seq', 1)
+    mine[seq] = true
+  end
+  for _, write in ipairs(h.writes) do
+    local name, field = write[1], write[2]
+    if write[3] == 0 then
+      redis.call('HDEL', w, name)
+    else
+      redis.call('HSET', w, name, ARGV[write[3]])
+    end
+    redis.call('ZADD', c, seq, name)
+    redis.call('HSET', w, 'fseq:' .. field, seq)
+    redis.call('HSET', w, 'aseq:' .. string.match(field, '^[^:]*'), seq)
+  end
+  for _, pair in ipairs(h.ops) do
+    local op, arg = pair[1], pair[2]
+    if op == 'clear' then
+      redis.call('DEL', j)
+      redis.call('HSET', w, 'jbytes', 0)
+    elseif op == 'clear_api' then
+      local entries = redis.call('XRANGE', j, '-', '+')
+      for _, entry in ipairs(entries) do
+        if entry[2][2] == arg then
+          redis.call('XDEL', j, entry[1])
+          redis.call('HINCRBY', w, 'jbytes', -size_of(entry[2]))
+        end
+      end
+    elseif op == 'next_id' then
+      redis.call('HSET', w, 'jnext', tonumber(arg) - 1)
+    end
+  end
+  for _, entry in ipairs(h.journal) do
+    local id = entry[2]
+    if id == '' then
+      id = redis.call('HINCRBY', w, 'jnext', 1)
+    end
+    redis.call('XADD', j, '*', 'api', entry[1], 'id', id, 'e', ARGV[entry[3]], 's', entry[4])
+    redis.call('HINCRBY', w, 'jbytes', entry[4])
+    journaled = true
+  end
+  cap, max_bytes = h.cap, h.max_bytes
+  if h.count then
+    counted = counted + 1
+  end
+  applied = applied + 1
+  seqs[applied] = seq
+end
+-- The change index keeps the newest changes only; a reader behind what it keeps reads again.
+if redis.call('ZCARD', c) > 50000 then
+  local dropped = redis.call('ZRANGE', c, 9999, 9999, 'WITHSCORES')
+  redis.call('ZREMRANGEBYRANK', c, 0, 9999)
+  redis.call('HSET', w, 'cfloor', dropped[2])
+end
+if journaled then
   -- drop the oldest entries past either cap
   local held = redis.call('XLEN', j)
   local bytes = tonumber(redis.call('HGET', w, 'jbytes') or '0')
-  while held > 0 and (held > h.cap or (bytes > h.max_bytes and held > 1)) do
+  while held > 0 and (held > cap or (bytes > max_bytes and held > 1)) do
     local oldest = redis.call('XRANGE', j, '-', '+', 'COUNT', 1)[1]
     redis.call('XDEL', j, oldest[1])
     bytes = bytes - size_of(oldest[2])
@@ -188,9 +218,9 @@ if #h.journal > 0 then
   redis.call('HSET', w, 'jbytes', bytes)
 end
 if named then
-  if h.count then
-    redis.call('HINCRBY', KEYS[3], 'requests', 1)
-    redis.call('HSET', KEYS[3], 'last_used', h.now)
+  if counted > 0 then
+    redis.call('HINCRBY', KEYS[3], 'requests', counted)
+    redis.call('HSET', KEYS[3], 'last_used', b.now)
     redis.call('PEXPIRE', KEYS[3], math.floor(tonumber(redis.call('HGET', KEYS[3], 'ttl')) * 1000))
   end
   local ttl = redis.call('PTTL', KEYS[3])
@@ -201,18 +231,18 @@ if named then
   end
 end
 local changes = {}
-if h.api then
-  local prefix = 'e:' .. h.api .. ':'
-  local found = redis.call('ZRANGEBYSCORE', c, '(' .. h.changes_since, '+inf', 'WITHSCORES')
+if b.api then
+  local prefix = 'e:' .. b.api .. ':'
+  local found = redis.call('ZRANGEBYSCORE', c, '(' .. b.changes_since, '+inf', 'WITHSCORES')
   for k = 1, #found, 2 do
     local name = found[k]
-    if string.sub(name, 1, #prefix) == prefix and (writes == 0 or tonumber(found[k + 1]) ~= seq) then
+    if string.sub(name, 1, #prefix) == prefix and not mine[tonumber(found[k + 1])] then
       changes[#changes + 1] = name
       changes[#changes + 1] = redis.call('HGET', w, name) or ''
     end
   end
 end
-return {1, seq, changes}
+return {applied, seqs, seq, changes}
 """
 
 HIT = """
