@@ -556,9 +556,8 @@ class RedisEngine(Engine):
 
     def discard(self, kept: Kept) -> None:
         """Forget this process' copy of a fake (after a failed request: it may hold its changes)."""
-        cache_key = (id(asyncio.get_running_loop()), kept.session, kept.api)
-        if self._kept.get(cache_key) is kept:
-            del self._kept[cache_key]
+        if self._current(kept):
+            del self._kept[(id(asyncio.get_running_loop()), kept.session, kept.api)]
 
     def _read_checks(self, staged: Staged) -> tuple[list[str], list[str]]:
         """What a request's commit must find unchanged since it started: records read one by
@@ -618,30 +617,36 @@ class RedisEngine(Engine):
         kept.queue.append(staged)
         if kept.committer is None or kept.committer.done():
             kept.committer = asyncio.get_running_loop().create_task(self._commit_queue(kept))
-        return await staged.done
+        # Shielded: a request given up on (its client gone) must not cancel its place in a batch.
+        return await asyncio.shield(staged.done)
 
     async def _commit_queue(self, kept: Kept) -> None:
         """Commit ``kept``'s staged requests, batch after batch, until none waits."""
         while kept.queue:
             batch, kept.queue = kept.queue, []
+            if not self._current(kept):
+                # Dropped after a failure: what was staged on it may build on the failed request.
+                _settle(batch, False)
+                continue
             try:
                 applied = await self._commit_batch(kept, batch)
-            except (UnknownSession, EngineUnavailable) as exc:
+            except BaseException as exc:
                 self.discard(kept)
-                for staged in [*batch, *kept.queue]:
-                    if not staged.done.done():
-                        staged.done.set_exception(exc)
+                _settle([*batch, *kept.queue], exc)
                 kept.queue = []
-                return
-            for staged in batch[:applied]:
-                staged.done.set_result(True)
+                if isinstance(exc, (UnknownSession, EngineUnavailable)):
+                    return
+                raise
+            _settle(batch[:applied], True)
             if applied < len(batch):
                 # A later request ran on the failed one's changes: all run again on fresh data.
                 self.discard(kept)
-                for staged in [*batch[applied:], *kept.queue]:
-                    staged.done.set_result(False)
+                _settle([*batch[applied:], *kept.queue], False)
                 kept.queue = []
                 return
+
+    def _current(self, kept: Kept) -> bool:
+        return self._kept.get((id(asyncio.get_running_loop()), kept.session, kept.api)) is kept
 
     async def _commit_batch(self, kept: Kept, batch: list[Staged]) -> int:
         """One commit script run for ``batch``; answers how many of it were applied."""
@@ -853,6 +858,17 @@ class RedisEngine(Engine):
 
     def import_session(self, session: str, data: dict[str, Any]) -> None:
         self.transact(session, lambda world: codec.import_world(world, data))
+
+
+def _settle(batch: list[Staged], outcome: bool | BaseException) -> None:
+    """Tell each request of ``batch`` how its commit went."""
+    for staged in batch:
+        if staged.done.done():
+            continue
+        if isinstance(outcome, BaseException):
+            staged.done.set_exception(outcome)
+        else:
+            staged.done.set_result(outcome)
 
 
 def _pipeline(client: Any, calls: list[tuple[Any, ...]]) -> list[Any]:

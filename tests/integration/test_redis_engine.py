@@ -3,6 +3,7 @@ several workers, and atomic transitions under concurrent writers."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -13,11 +14,13 @@ from support import serve as served
 from support.redis_server import RedisServer
 from support.vcita import action
 
+from mockserver.admin import InProcessAdmin
 from mockserver.app import build_app
 from mockserver.runtime import Runtime
 from mockserver.server import ServerThread
 from mockserver.state.engine import open_engine
 from mockserver.state.redis_engine import RedisEngine, Staged
+from mockserver.state.world import DEFAULT_SESSION, World
 from mockserver.vendors import ALL_VENDORS
 
 ITEMS = "/vcita/business/scheduling/v1/external_calendar_items"
@@ -273,3 +276,44 @@ def test_the_check_catches_a_commit_without_read_checks(
     monkeypatch.setattr(RedisEngine, "_read_checks", unchecked)
     lost = _lost_credentials(two_workers)
     assert lost, "no lost update detected with the read checks disabled"
+
+
+# -- group commit ----------------------------------------------------------------------------------
+def test_a_lost_race_in_a_group_commit_runs_it_and_every_later_request_again(redis: RedisServer) -> None:
+    """Three requests staged on one fake before any commits: the first changes sync A, the second
+    sync B, the third builds on the first (A again). Another process changes B before they commit:
+    the first commits, the second lost its race, and the third, which ran on top of the second,
+    runs again too; nothing of either is written."""
+    engine = open_engine(redis.url)
+    other = open_engine(redis.url)
+    runtime, elsewhere = Runtime(ALL_VENDORS, engine=engine), Runtime(ALL_VENDORS, engine=other)
+    try:
+        admin = InProcessAdmin(runtime)
+        first = admin.apply_state("vcita", "calendar_sync", {"account": "a@example.com"})["staff_uid"]
+        second = admin.apply_state("vcita", "calendar_sync", {"account": "b@example.com"})["staff_uid"]
+
+        def set_account(world: World, staff: str, account: str) -> None:
+            world.stores["vcita"].syncs[staff].account = account
+
+        async def run() -> list[bool]:
+            staged = []
+            for staff, account in (
+                (first, "one@example.com"),
+                (second, "two@example.com"),
+                (first, "three@example.com"),
+            ):
+                kept = await engine.prepare(DEFAULT_SESSION, "vcita")  # type: ignore[attr-defined]
+                set_account(kept.world, staff, account)
+                staged.append(engine.stage(kept))  # type: ignore[attr-defined]
+            other.transact(DEFAULT_SESSION, lambda world: set_account(world, second, "other@example.com"))
+            return list(await asyncio.gather(*(engine.finish(s) for s in staged)))  # type: ignore[attr-defined]
+
+        assert asyncio.run(run()) == [True, False, False]
+        syncs = {
+            s["staff_uid"]: s["account"] for s in InProcessAdmin(elsewhere).state("vcita")["vcita"]["calendar_syncs"]
+        }
+        assert syncs[first] == "one@example.com"
+        assert syncs[second] == "other@example.com"
+    finally:
+        engine.close()
+        other.close()
