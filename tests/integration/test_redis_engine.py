@@ -237,7 +237,7 @@ def _lost_credentials(bases: tuple[str, str], clients: int = 12, rounds: int = 6
     try:
         with ThreadPoolExecutor(clients) as pool:
             for round_number in range(rounds):
-                added += pool.map(lambda i, r=round_number: add(i, r), range(clients))  # type: ignore[misc]
+                added += pool.map(lambda i, r=round_number: add(i, r), range(clients))
                 state = httpx.get(f"{bases[1]}/__admin/state", params={"api": "calcom"}).json()["calcom"]
                 mine = [c for c in state["credentials"] if c["user_id"] == user["user_id"]]
                 accounts = [c["account"] for c in mine]
@@ -284,8 +284,8 @@ def test_a_lost_race_in_a_group_commit_runs_it_and_every_later_request_again(red
     sync B, the third builds on the first (A again). Another process changes B before they commit:
     the first commits, the second lost its race, and the third, which ran on top of the second,
     runs again too; nothing of either is written."""
-    engine = open_engine(redis.url)
-    other = open_engine(redis.url)
+    engine, other = open_engine(redis.url), open_engine(redis.url)
+    assert isinstance(engine, RedisEngine)
     runtime, elsewhere = Runtime(ALL_VENDORS, engine=engine), Runtime(ALL_VENDORS, engine=other)
     try:
         admin = InProcessAdmin(runtime)
@@ -302,11 +302,11 @@ def test_a_lost_race_in_a_group_commit_runs_it_and_every_later_request_again(red
                 (second, "two@example.com"),
                 (first, "three@example.com"),
             ):
-                kept = await engine.prepare(DEFAULT_SESSION, "vcita")  # type: ignore[attr-defined]
+                kept = await engine.prepare(DEFAULT_SESSION, "vcita")
                 set_account(kept.world, staff, account)
-                staged.append(engine.stage(kept))  # type: ignore[attr-defined]
+                staged.append(engine.stage(kept))
             other.transact(DEFAULT_SESSION, lambda world: set_account(world, second, "other@example.com"))
-            return list(await asyncio.gather(*(engine.finish(s) for s in staged)))  # type: ignore[attr-defined]
+            return list(await asyncio.gather(*(engine.finish(s) for s in staged)))
 
         assert asyncio.run(run()) == [True, False, False]
         syncs = {
