@@ -323,12 +323,7 @@ class RedisEngine(Engine):
         loop = asyncio.get_running_loop()
         found = self._async.get(loop)
         if found is None:
-            # No socket_timeout here: redis-py arms an asyncio timeout around every read and
-            # write, which costs more than the rest of a request's round trip. A Redis that is
-            # down refuses connections (503 at once); one that hangs is found by TCP keepalive.
-            client = redis.asyncio.Redis.from_url(
-                self.url, socket_connect_timeout=self._options["socket_connect_timeout"], socket_keepalive=True
-            )
+            client = redis.asyncio.Redis.from_url(self.url, **self._options)  # type: ignore[arg-type]
             found = (client, {name: client.register_script(text) for name, text in _SCRIPTS.items()})
             self._async[loop] = found
         return found
