@@ -324,7 +324,7 @@ def put(vendor: Vendor, store: Any, name: str, raw: bytes | None) -> tuple[str, 
     prefix = f"{ENTRY}{vendor.name}:"
     field, _, key_text = name[len(prefix) :].partition(":")
     if field in shape.wholes and not key_text:
-        value = vendor.new_store().__getattribute__(field) if raw is None else shape.wholes[field].validate_json(raw)
+        value = getattr(vendor.new_store(), field) if raw is None else shape.wholes[field].validate_json(raw)
         setattr(store, field, value)
         return None
     adapters = shape.entries[field]
