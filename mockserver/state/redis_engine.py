@@ -129,6 +129,8 @@ class Kept:
     committer: asyncio.Task[None] | None = None
     own: list[int] = field(default_factory=list)
     """The sequence numbers of this process' latest commits on the fake."""
+    control_mark: int = 0
+    """This process' count of control-plane changes to the session when the copy was read."""
 
 
 @dataclass
@@ -293,6 +295,9 @@ class RedisEngine(Engine):
             weakref.WeakKeyDictionary()
         )
         self._kept: OrderedDict[tuple[int, str, str], Kept] = OrderedDict()
+        # Bumped by each control-plane change per session (a thread of the pool): this process'
+        # copies of that session's fakes are read again before the next request.
+        self._control_marks: dict[str, int] = {}
         self._locks: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock]
         ] = weakref.WeakKeyDictionary()
@@ -491,8 +496,15 @@ class RedisEngine(Engine):
         """
         cache_key = (id(asyncio.get_running_loop()), session, api)
         kept = self._kept.get(cache_key)
+        mark = self._control_marks.get(session, 0)
+        if kept is not None and kept.control_mark != mark:
+            # The control plane changed this session in this process since: read it again
+            # rather than run a request on what its commit would refuse.
+            del self._kept[cache_key]
+            kept = None
         if kept is None:
             kept = await self._read(session, api)
+            kept.control_mark = mark
             self._kept[cache_key] = kept
             while len(self._kept) > _KEPT_STORES:
                 self._kept.popitem(last=False)
@@ -762,6 +774,8 @@ class RedisEngine(Engine):
             if reply[0] == -1:
                 raise UnknownSession(session)
             if reply[0] == 1:
+                if changed or small_writes:
+                    self._control_marks[session] = self._control_marks.get(session, 0) + 1
                 return result
         raise EngineUnavailable(f"the state changed under {MAX_ATTEMPTS} attempts in a row; try again")
 

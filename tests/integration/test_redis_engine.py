@@ -317,3 +317,32 @@ def test_a_lost_race_in_a_group_commit_runs_it_and_every_later_request_again(red
     finally:
         engine.close()
         other.close()
+
+
+def test_a_request_after_a_control_plane_change_runs_once(redis: RedisServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A control-plane change in this process makes its copies of the session's fakes stale: the
+    next request reads them again instead of running on old settings and losing its commit."""
+    outcomes: list[int] = []
+    batch = RedisEngine._commit_batch
+
+    async def counted(self: RedisEngine, kept: Any, staged: Any) -> int:
+        applied = await batch(self, kept, staged)
+        outcomes.append(applied)
+        return applied
+
+    monkeypatch.setattr(RedisEngine, "_commit_batch", counted)
+    runtime = Runtime(ALL_VENDORS, engine=open_engine(redis.url))
+    try:
+        with ServerThread(build_app(runtime)) as server, httpx.Client(base_url=server.base_url) as http:
+            synced, staff = _connect_staff(server.base_url)
+            body = action(synced["staff_uid"])
+            assert http.put(f"{ITEMS}/connect", json=body, headers=staff).status_code == 200
+            setting = {"apis": {"vcita": {"disconnect_result": "keep"}}}
+            assert http.patch("/__admin/settings", json=setting).status_code == 200
+            outcomes.clear()
+            answer = http.put(f"{ITEMS}/disconnect", json=body, headers=staff)
+            assert answer.status_code == 200
+            assert answer.json()["data"]["provider"] == "google_v3"  # the new setting: kept
+            assert outcomes == [1], "the request ran on the old copy and had to run again"
+    finally:
+        runtime.engine.close()

@@ -91,7 +91,9 @@ def test_each_kind_of_state_stays_in_its_session(http: httpx.Client) -> None:
     # a fault, a setting, a clock move, a rate-limit bucket
     fault = {"api": "vcita", "operation_id": "disableExternalCalendar", "status": 503}
     assert http.post(f"{base}/__admin/faults", json=fault).status_code == 201
-    patch = {"apis": {"vcita": {"error_envelope": "success_false", "rate_limits": {"token": {"limit": 1}}}}}
+    # one request an hour: the next is refused however slowly the machine runs
+    limit = {"token": {"limit": 1, "window_seconds": 3600}}
+    patch = {"apis": {"vcita": {"error_envelope": "success_false", "rate_limits": limit}}}
     assert http.patch(f"{base}/__admin/settings", json=patch).status_code == 200
     assert http.post(f"{base}/__admin/clock", json={"advance_seconds": 7200}).status_code == 200
     first = http.put(f"{base}{ITEMS}/disconnect", json=action(synced["staff_uid"]), headers=token)
