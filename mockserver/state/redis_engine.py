@@ -51,7 +51,7 @@ from .engine import (
     TooManySessions,
     UnknownSession,
 )
-from .redis_scripts import COMMIT, HIT, READ
+from .redis_scripts import COMMIT, HIT, READ, TOUCH
 from .world import DEFAULT_SESSION, World
 
 log = logging.getLogger("mockserver.state")
@@ -723,14 +723,18 @@ class RedisEngine(Engine):
         return lock
 
     async def session_exists(self, session: str) -> bool:
-        """Whether ``session`` is live (the default always is)."""
+        """Whether ``session`` is live (the default always is); a live one counts as used (its
+        idle time starts again, as a vendor request's does)."""
         if session == DEFAULT_SESSION:
             return True
-        client, _ = self.async_client()
+        client, scripts = self.async_client()
         try:
-            return bool(await client.exists(self.keys(session)[2]))
+            found = await scripts["touch"](
+                keys=self._session_keys(session), args=[int(time.time() * 1000)], client=client
+            )
         except (RedisError, OSError) as exc:
             raise self.unavailable(exc) from None
+        return bool(found)
 
     # -- control-plane transactions (thread pool) ---------------------------------------------------
     def transact(self, session: str, work: Callable[[World], T]) -> T:
@@ -776,10 +780,31 @@ class RedisEngine(Engine):
             if reply[0] == 1:
                 if changed or small_writes:
                     self._control_marks[session] = self._control_marks.get(session, 0) + 1
+                if session == DEFAULT_SESSION and "clock" in small_writes:
+                    moved = float(small_writes["clock"]) - float(small_before["clock"] or b"0")
+                    self._age_sessions(moved)
                 return result
         raise EngineUnavailable(f"the state changed under {MAX_ATTEMPTS} attempts in a row; try again")
 
     # -- sessions ---------------------------------------------------------------------------------
+    def _age_sessions(self, seconds: float) -> None:
+        """The root's fake clock moved by ``seconds``: every session's idle time moves with it (as
+        on the memory engine), so a session idle past its TTL on that clock is gone."""
+        for info in self._live():
+            keys = [*self.keys(info.id), f"{self.tag(info.id)}:c"]
+
+            def age(r: Any, keys: list[str] = keys, session_id: str = info.id) -> None:
+                left = int(r.pttl(keys[2]))
+                if left < 0:
+                    return
+                left -= int(seconds * 1000)
+                if left <= 0:
+                    _pipeline(r, [("delete", *keys), ("zrem", self._index(), session_id)])
+                else:
+                    _pipeline(r, [("pexpire", key, left) for key in keys])
+
+            self.sync_call(age)
+
     def _index(self) -> str:
         return f"{self.namespace}:sessions"
 
@@ -887,4 +912,4 @@ def _pipeline(client: Any, calls: list[tuple[Any, ...]]) -> list[Any]:
     return pipe.execute()
 
 
-_SCRIPTS = {"read": READ, "commit": COMMIT, "hit": HIT}
+_SCRIPTS = {"read": READ, "commit": COMMIT, "hit": HIT, "touch": TOUCH}

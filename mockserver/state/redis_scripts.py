@@ -245,6 +245,22 @@ end
 return {applied, seqs, seq, changes}
 """
 
+TOUCH = """
+-- KEYS[1] world hash, KEYS[2] journal stream, KEYS[3] session info, KEYS[4] change index;
+-- ARGV[1] now (epoch ms). A live session's keys live its idle TTL from now; answers 0 for an
+-- unknown session, else 1.
+local ttl = redis.call('HGET', KEYS[3], 'ttl')
+if not ttl then
+  return 0
+end
+ttl = math.floor(tonumber(ttl) * 1000)
+redis.call('HSET', KEYS[3], 'last_used', ARGV[1])
+for _, key in ipairs(KEYS) do
+  redis.call('PEXPIRE', key, ttl)
+end
+return 1
+"""
+
 HIT = """
 -- KEYS[1] the counter of one (bucket, key, window); ARGV[1] limit, ARGV[2] TTL in ms.
 -- Answers -1 when the call is allowed (and counted), else the count that refused it.

@@ -184,11 +184,19 @@ def test_swagger_ui_and_every_fake_exist_below_a_session(http: httpx.Client) -> 
         assert http.get(f"/s/{session}/{api}/ui/").status_code == 200
 
 
-def test_an_idle_memory_session_expires_on_the_fake_clock() -> None:
-    with _serve("memory") as running, httpx.Client(base_url=running.base_url) as http:
-        session = _created(http, ttl_seconds=60)["id"]
-        assert http.post("/__admin/clock", json={"advance_seconds": 61}).status_code == 200
-        assert http.get(f"/s/{session}/__admin/clock").status_code == 404
+def test_an_idle_session_expires_on_the_fake_clock(http: httpx.Client) -> None:
+    """Idle time runs on the root's fake clock too, and any request in a session (its control
+    plane's included) starts it again."""
+    session = _created(http, ttl_seconds=60)["id"]
+    longer = _created(http, ttl_seconds=600)["id"]
+    assert http.post("/__admin/clock", json={"advance_seconds": 30}).status_code == 200
+    assert http.get(f"/s/{session}/__admin/clock").status_code == 200  # used after 30 s of 60
+    assert http.post("/__admin/clock", json={"advance_seconds": 31}).status_code == 200
+    assert http.get(f"/s/{session}/__admin/faults").status_code == 200  # 31 s idle: still there
+    assert http.post("/__admin/clock", json={"advance_seconds": 61}).status_code == 200
+    assert http.get(f"/s/{session}/__admin/clock").status_code == 404
+    assert [s["id"] for s in http.get("/__admin/sessions").json()["data"]] == [longer]
+    assert http.get(f"/s/{longer}/__admin/clock").status_code == 200
 
 
 @pytest.mark.parametrize("engine", ["memory", "redis"])
