@@ -710,9 +710,9 @@ class RedisEngine(Engine):
     def local_lock(self, session: str, api: str) -> asyncio.Lock:
         """This process' lock on one fake of one session, for the running event loop.
 
-        Requests in one worker take turns on a fake's store instead of racing for it: without
-        it, N concurrent writers in a worker all read one version and N - 1 of them lose and run
-        again, again and again. Only writers in different processes still meet in the commit.
+        Requests in one worker take turns on a fake's copy, each running on the one before's
+        changes (their commits follow in the same order, :meth:`finish`), instead of racing for
+        it; only writers in different processes still meet in the commit.
         """
         locks = self._locks.get(asyncio.get_running_loop())
         if locks is None:
