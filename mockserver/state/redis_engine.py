@@ -527,7 +527,7 @@ class RedisEngine(Engine):
         named = "1" if session != DEFAULT_SESSION else "0"
         try:
             reply = await scripts["read"](
-                keys=self._session_keys(session), args=[named, secrets.token_hex(8), "", api, *names], client=client
+                keys=self._session_keys(session), args=[named, secrets.token_hex(8), api, *names], client=client
             )
         except (RedisError, OSError) as exc:
             raise self.unavailable(exc) from None

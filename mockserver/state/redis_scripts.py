@@ -19,11 +19,9 @@ READ = """
 -- default session, which never expires), KEYS[4] the change index (a sorted set: record name
 -- -> the session sequence number of its last change).
 -- ARGV[1] '1' when a named session, ARGV[2] a fresh epoch (kept when the world has one),
--- ARGV[3] since: '' for every record of the API, else the sequence number the caller holds,
--- ARGV[4] the API, ARGV[5..] the small records to read.
--- Answers false for an unknown session; {-2} when ``since`` is older than the change index
--- keeps (read everything again); else {epoch, seq, {small values}, {name, value, ...}} with
--- every record of the API, or those changed after ``since`` (value '' for a removed one).
+-- ARGV[3] the API, ARGV[4..] the small records to read.
+-- Answers false for an unknown session, else {epoch, seq, {small values}, {name, value, ...}}
+-- with every record of the API.
 local w, c = KEYS[1], KEYS[4]
 if ARGV[1] == '1' then
   local ttl = redis.call('HGET', KEYS[3], 'ttl')
@@ -39,29 +37,16 @@ redis.call('HSETNX', w, 'epoch', ARGV[2])
 local epoch = redis.call('HGET', w, 'epoch')
 local seq = tonumber(redis.call('HGET', w, 'seq') or '0')
 local small = {}
-for i = 5, #ARGV do
+for i = 4, #ARGV do
   small[#small + 1] = redis.call('HGET', w, ARGV[i]) or ''
 end
-local prefix = 'e:' .. ARGV[4] .. ':'
+local prefix = 'e:' .. ARGV[3] .. ':'
 local records = {}
-if ARGV[3] == '' then
-  local all = redis.call('HGETALL', w)
-  for i = 1, #all, 2 do
-    if string.sub(all[i], 1, #prefix) == prefix then
-      records[#records + 1] = all[i]
-      records[#records + 1] = all[i + 1]
-    end
-  end
-else
-  local since = tonumber(ARGV[3])
-  if since < tonumber(redis.call('HGET', w, 'cfloor') or '0') then
-    return {-2}
-  end
-  for _, name in ipairs(redis.call('ZRANGEBYSCORE', c, '(' .. since, '+inf')) do
-    if string.sub(name, 1, #prefix) == prefix then
-      records[#records + 1] = name
-      records[#records + 1] = redis.call('HGET', w, name) or ''
-    end
+local all = redis.call('HGETALL', w)
+for i = 1, #all, 2 do
+  if string.sub(all[i], 1, #prefix) == prefix then
+    records[#records + 1] = all[i]
+    records[#records + 1] = all[i + 1]
   end
 end
 return {epoch, seq, small, records}
