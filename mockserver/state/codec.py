@@ -1,9 +1,10 @@
-"""A world as JSON: the fields an engine keeps apart, and the whole export.
+"""A world as JSON: the small records an engine keeps apart, and the whole export.
 
-Stores are dataclasses of plain fields; pydantic's ``TypeAdapter`` turns them into JSON and back
-(int dictionary keys, nested dataclasses and optional fields included). Fields whose names start
-with ``_`` are what a store derives (indexes, caches): they are left out and rebuilt by the
-vendor's :meth:`~mockserver.interface.Vendor.revive` after decoding.
+Stores are dataclasses of plain fields; pydantic's ``TypeAdapter`` turns them into JSON-ready
+data and back (int dictionary keys, nested dataclasses and optional fields included). Fields
+whose names start with ``_`` are what a store derives (caches): they are left out and rebuilt by
+the vendor's :meth:`~mockserver.interface.Vendor.revive`. An engine keeps a store as records
+(:mod:`mockserver.state.records`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import TypeAdapter
 
 from ..faults import Fault
 from ..ratelimit import Limit
+from . import records
 
 if TYPE_CHECKING:
     from ..interface import Vendor
@@ -31,32 +33,14 @@ def _adapter(store_class: type) -> TypeAdapter[Any]:
     return TypeAdapter(store_class)
 
 
-@cache
-def _derived(store_class: type) -> frozenset[str]:
-    if not dataclasses.is_dataclass(store_class):
-        raise TypeError(f"{store_class.__name__} is not a dataclass: it cannot be kept outside the process")
-    return frozenset(f.name for f in dataclasses.fields(store_class) if f.name.startswith("_"))
-
-
-def encode_store(vendor: Vendor, store: Any) -> bytes:
-    """A store as JSON bytes (derived fields left out)."""
-    cls: type = type(store)
-    return _adapter(cls).dump_json(store, exclude=set(_derived(cls)))
-
-
-def decode_store(vendor: Vendor, data: bytes | str | None) -> Any:
-    """The store ``data`` encodes (an empty one for None), its derived parts rebuilt."""
-    if data is None:
-        return vendor.new_store()
-    store = _adapter(vendor.store_class).validate_json(data)
-    vendor.revive(store)
-    return store
+def _derived(store_class: type) -> set[str]:
+    return set(records.layout(store_class).derived)
 
 
 def store_data(vendor: Vendor, store: Any) -> Any:
     """A store as JSON-ready data (for an export)."""
     cls: type = type(store)
-    return _adapter(cls).dump_python(store, mode="json", exclude=set(_derived(cls)))
+    return _adapter(cls).dump_python(store, mode="json", exclude=_derived(cls))
 
 
 def store_from_data(vendor: Vendor, data: Any) -> Any:

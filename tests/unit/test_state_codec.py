@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import secrets
-from typing import Any
 
 import pytest
-from pydantic import TypeAdapter
 from support.vendors import vendor_classes
 
 from mockserver import issued
 from mockserver.admin import InProcessAdmin
 from mockserver.app import build_app
 from mockserver.interface import Vendor
-from mockserver.state import codec
+from mockserver.state import records
 from mockserver.vendors import ALL_VENDORS
 from mockserver.vendors.calcom.store import CalcomStore, OAuthCode
 from mockserver.vendors.ravan.store import RavanStore
@@ -30,11 +27,11 @@ def test_a_store_with_every_provider_state_survives_json(vendor_class: type[Vend
         params = {name: param.default for name, param in state.params.items() if param.default is not None}
         admin.apply_state(vendor.name, state.name, params)
     store = vendor.store
-    encoded = codec.encode_store(vendor, store)
-    decoded = codec.decode_store(vendor, encoded)
+    encoded = records.split(vendor.name, store)
+    decoded = records.assemble(vendor, encoded, None)
     assert type(decoded) is type(store)
     assert decoded.dump() == store.dump()
-    assert codec.encode_store(vendor, decoded) == encoded  # stable: a reload is no change
+    assert records.split(vendor.name, decoded) == encoded  # stable: a reload is no change
 
 
 def test_decoding_registers_the_issued_secrets_again(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -42,10 +39,10 @@ def test_decoding_registers_the_issued_secrets_again(monkeypatch: pytest.MonkeyP
     admin = InProcessAdmin(app.runtime)
     token = admin.apply_state("vcita", "calendar_sync", {})["tokens"]["staff"]
     vendor = app.runtime.vendors["vcita"]
-    encoded = codec.encode_store(vendor, vendor.store)
+    encoded = records.split(vendor.name, vendor.store)
     monkeypatch.setattr(issued, "REGISTRY", issued.IssuedSecrets())  # a worker that never saw it
     assert issued.mask_text(token) == token
-    codec.decode_store(vendor, encoded)  # as another worker would
+    records.assemble(vendor, encoded, None)  # as another worker would
     assert issued.mask_text(token) != token
 
 
@@ -54,17 +51,13 @@ def test_calcom_per_user_tables_survive_decoding() -> None:
     admin = InProcessAdmin(app.runtime)
     made = admin.apply_state("calcom", "connected_calendar", {"count": 2})
     vendor = app.runtime.vendors["calcom"]
-    decoded = codec.decode_store(vendor, codec.encode_store(vendor, vendor.store))
+    decoded = records.assemble(vendor, records.split(vendor.name, vendor.store), None)
     user_id = made["user_id"]
     assert decoded.credential_ids == {user_id: made["credential_ids"]}
     assert [c.id for c in decoded.user_credentials(user_id)] == made["credential_ids"]
     assert all(c is decoded.credentials[c.id] for c in decoded.user_credentials(user_id))
     assert decoded.user_selected_calendars(user_id) == vendor.store.user_selected_calendars(user_id)
     assert len(decoded.user_selected_calendars(user_id)) == 2
-
-
-def _fields(store: Any) -> list[str]:
-    return [f.name for f in dataclasses.fields(store) if not f.name.startswith("_")]
 
 
 @pytest.mark.parametrize("vendor_class", vendor_classes(), ids=lambda v: v.name)
@@ -78,24 +71,21 @@ def test_entries_restored_one_at_a_time_register_what_a_whole_restore_does(
     vendor = app.runtime.vendors[vendor_class.name]
     for state in vendor.provider_states.values():
         admin.apply_state(vendor.name, state.name, {})
-    encoded = codec.encode_store(vendor, vendor.store)
+    encoded = records.split(vendor.name, vendor.store)
 
     monkeypatch.setattr(issued, "REGISTRY", issued.IssuedSecrets())
-    codec.decode_store(vendor, encoded)
+    records.assemble(vendor, encoded, None)
     whole = set(issued.REGISTRY)
     assert whole, "the states left no secret in the store"
 
     monkeypatch.setattr(issued, "REGISTRY", issued.IssuedSecrets())  # a worker that never saw them
-    arrived: Any = TypeAdapter(vendor_class.store_class).validate_json(encoded)  # nothing registered
-    assert not any(issued.mask_text(secret) != secret for secret in whole)
     store = vendor.new_store()
-    for name in _fields(store):
-        entries = getattr(arrived, name)
-        if not isinstance(entries, dict):
-            continue
-        for key, value in entries.items():
-            getattr(store, name)[key] = value
-            store.restored_entry(name, key, value)
+    arrived = [records.put(vendor, store, name, raw) for name, raw in encoded.items()]
+    assert not any(issued.mask_text(secret) != secret for secret in whole)  # decoded, none registered
+    for entry in arrived:
+        if entry is not None:
+            field, key = entry
+            store.restored_entry(field, key, getattr(store, field)[key])
     assert set(issued.REGISTRY) == whole
     assert all(issued.mask_text(secret) == issued.masked(secret) for secret in whole)
 
