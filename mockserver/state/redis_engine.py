@@ -553,10 +553,10 @@ class RedisEngine(Engine):
             fresh=not found[f"aseq:{api}"],
         )
 
-    def _journal_copy(self, journal: Journal) -> RedisJournal:
+    def _journal_copy(self, session: str, journal: Journal) -> RedisJournal:
         """What a request added to the journal, kept apart for its commit."""
         assert isinstance(journal, RedisJournal)
-        copied = RedisJournal(self, journal._session, journal.cap)
+        copied = RedisJournal(self, session, journal.cap)
         copied.set_max_bytes(journal.max_bytes)
         copied.pending, copied.ops = journal.pending, journal.ops
         return copied
@@ -608,7 +608,7 @@ class RedisEngine(Engine):
         kept.fresh = False
         return Staged(
             kept, kept.started, fresh, changed, small_writes, entries, fields,
-            self._journal_copy(world.journal), asyncio.get_running_loop().create_future(),
+            self._journal_copy(kept.session, world.journal), asyncio.get_running_loop().create_future(),
         )  # fmt: skip
 
     async def finish(self, staged: Staged) -> bool:
